@@ -1,0 +1,67 @@
+#include "reference/oracle.hpp"
+
+namespace lossoracle::reference {
+
+namespace {
+
+bool settled(const RoundedValue& v) { return v.status != ProofStatus::unresolved && v.status != ProofStatus::nan; }
+
+Evaluation evaluate_at(OracleFn fn, const LossCase& c, unsigned bits) {
+  const unsigned saved = Real::precision();
+  Real::set_precision(bits);
+  try {
+    Evaluation e = fn(c);
+    Real::set_precision(saved);
+    return e;
+  } catch (...) {
+    Real::set_precision(saved);
+    throw;
+  }
+}
+
+}  // namespace
+
+OracleAnswer evaluate_correctly_rounded(OracleFn fn, const LossCase& c, const OracleOptions& options) {
+  OracleAnswer answer;
+  unsigned bits = options.start_bits;
+  Evaluation e = evaluate_at(fn, c, bits);
+  answer.final_bits = bits;
+  for (const NamedOutput& out : e) {
+    CertifiedOutput co{out.name, out.shape, {}};
+    co.values.reserve(out.values.size());
+    for (const Real& v : out.values) co.values.push_back(round_enclosure(v));
+    answer.outputs.push_back(std::move(co));
+  }
+  // A NaN must persist at a higher precision before it is believed: an
+  // enclosure can only turn NaN spuriously by straddling an undefined point.
+  std::vector<std::vector<bool>> seen_nan(answer.outputs.size());
+  for (std::size_t o = 0; o < answer.outputs.size(); ++o)
+    seen_nan[o].assign(answer.outputs[o].values.size(), false);
+
+  auto pending = [&] {
+    bool any = false;
+    for (std::size_t o = 0; o < answer.outputs.size(); ++o)
+      for (std::size_t i = 0; i < answer.outputs[o].values.size(); ++i) {
+        const RoundedValue& v = answer.outputs[o].values[i];
+        if (!settled(v) && !(v.status == ProofStatus::nan && seen_nan[o][i])) any = true;
+      }
+    return any;
+  };
+  while (pending() && bits < options.max_bits) {
+    for (std::size_t o = 0; o < answer.outputs.size(); ++o)
+      for (std::size_t i = 0; i < answer.outputs[o].values.size(); ++i)
+        if (answer.outputs[o].values[i].status == ProofStatus::nan) seen_nan[o][i] = true;
+    bits = std::min(bits * 2, options.max_bits);
+    e = evaluate_at(fn, c, bits);
+    answer.final_bits = bits;
+    for (std::size_t o = 0; o < answer.outputs.size(); ++o)
+      for (std::size_t i = 0; i < answer.outputs[o].values.size(); ++i) {
+        RoundedValue& v = answer.outputs[o].values[i];
+        if (!settled(v)) v = round_enclosure(e[o].values[i]);
+      }
+  }
+  // A NaN seen only once, at the cap, stays NaN: nothing higher can be tried.
+  return answer;
+}
+
+}  // namespace lossoracle::reference
