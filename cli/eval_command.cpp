@@ -18,7 +18,8 @@ using nlohmann::json;
 namespace {
 
 void print_table(std::ostream& out, const json& request, const reference::OracleAnswer& a) {
-  out << "== " << request.value("id", std::string("")) << "  " << request.at("loss").get<std::string>();
+  const json id = request.value("id", json(""));
+  out << "== " << (id.is_string() ? id.get<std::string>() : id.dump()) << "  " << request.at("loss").get<std::string>();
   if (request.contains("params")) out << " " << request.at("params").dump();
   out << "  (" << a.final_bits << " bits)\n";
   for (const auto& o : a.outputs) {

@@ -84,15 +84,18 @@ LossResult<T> softmax(const ClassLayout& L, const Shape& input_shape, const std:
   r.loss.assign(x.size(), T(0.0));
   r.grad_input.assign(x.size(), T(0.0));
   std::vector<T> logp, p;
+  auto g = [&](std::int64_t k) { return grad_output ? (*grad_output)[k] : T(1.0); };
   for (std::int64_t pos = 0; pos < L.positions(); ++pos) {
     softmax_position(L, x, pos, logp, p);
-    T gp(0.0);
-    for (std::int64_t c = 0; c < L.classes; ++c) gp += (grad_output ? (*grad_output)[L.at(pos, c)] : T(1.0)) * p[c];
     for (std::int64_t c = 0; c < L.classes; ++c) {
       const std::int64_t k = L.at(pos, c);
       r.loss[k] = p[c];
-      // d p_c / d x_j = p_c (delta_cj - p_j)
-      r.grad_input[k] = p[c] * ((grad_output ? (*grad_output)[k] : T(1.0)) - gp);
+      // d p_c / d x_j = p_c (delta_cj - p_j), so the VJP is p_c (g_c - sum_j g_j p_j),
+      // written p_c sum_j p_j (g_c - g_j) (as sum_j p_j = 1): equal cotangents then
+      // give an exact zero, which an interval could never prove from 1 - sum_j p_j.
+      T inner(0.0);
+      for (std::int64_t j = 0; j < L.classes; ++j) inner += p[j] * (g(k) - g(L.at(pos, j)));
+      r.grad_input[k] = p[c] * inner;
     }
   }
   return r;
