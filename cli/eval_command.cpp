@@ -56,7 +56,8 @@ int run_eval(std::istream& in, std::ostream& out, const reference::OracleOptions
       }
       answer["loss"] = c.loss;
       answer.update(answer_to_json(a));
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {
+      // Only json::parse throws these here (case_from_json reports InputError).
       ++errors;
       answer = {{"line", line_no}, {"error", {{"field", "json"}, {"message", std::string("malformed JSON: ") + e.what()}}}};
     } catch (const InputError& e) {

@@ -1,0 +1,70 @@
+#include "reference/evaluator_support.hpp"
+
+#include <cmath>
+
+namespace lossoracle::reference {
+
+std::vector<Real> reals(const Tensor& t) { return std::vector<Real>(t.values.begin(), t.values.end()); }
+
+const Tensor& required(const LossCase& c, const std::string& name) {
+  const Tensor* t = c.find(name);
+  if (!t) throw InputError("inputs." + name, c.loss + ": missing input '" + name + "'");
+  if (element_count(t->shape) != static_cast<std::int64_t>(t->values.size()))
+    throw InputError("inputs." + name, c.loss + ": input '" + name + "' has shape " + shape_text(t->shape) + " (" +
+                                           std::to_string(element_count(t->shape)) + " elements) but " +
+                                           std::to_string(t->values.size()) + " values");
+  return *t;
+}
+
+std::optional<std::vector<Real>> class_weights(const LossCase& c, const ClassLayout& L) {
+  const Tensor* w = c.find("weight");
+  if (!w) return std::nullopt;
+  required(c, "weight");
+  if (w->shape.size() != 1 || w->shape[0] != L.classes)
+    throw InputError("inputs.weight", c.loss + ": weight tensor should be defined either for all " +
+                                          std::to_string(L.classes) + " classes or no classes but got weight tensor of shape: " +
+                                          shape_text(w->shape));
+  return reals(*w);
+}
+
+std::optional<std::vector<Real>> grad_output(const LossCase& c, const Shape& expected) {
+  const Tensor* g = c.find("grad_output");
+  if (!g) return std::nullopt;
+  required(c, "grad_output");
+  if (g->shape != expected)
+    throw InputError("inputs.grad_output", c.loss + ": grad_output must have the output's shape " + shape_text(expected) +
+                                               ", got " + shape_text(g->shape));
+  return reals(*g);
+}
+
+
+
+std::vector<std::int64_t> class_indices(const LossCase& c, const Tensor& target, const ClassLayout& L,
+                                        const Shape& input_shape) {
+  if (target.shape != L.position_shape)
+    throw InputError("inputs.target",
+                     c.loss + ": for input of shape " + shape_text(input_shape) + " the target must have shape " +
+                         shape_text(L.position_shape) + " (class indices)" +
+                         (c.loss == "cross_entropy" ? " or " + shape_text(input_shape) + " (class probabilities)" : "") +
+                         ", got " + shape_text(target.shape));
+  std::vector<std::int64_t> y(target.values.size());
+  for (std::size_t k = 0; k < y.size(); ++k) {
+    const double v = target.values[k];
+    if (!std::isfinite(v) || v != std::floor(v) || std::fabs(v) > 9.0e15)
+      throw InputError("inputs.target", c.loss + ": target" + index_text(target.shape, static_cast<std::int64_t>(k)) +
+                                            " = " + std::to_string(v) + " is not an integer class index");
+    y[k] = static_cast<std::int64_t>(v);
+  }
+  return y;
+}
+
+Evaluation pack(const LossResult<Real>& r, const Shape& input_shape, const Shape* target_shape, bool per_position) {
+  Evaluation e;
+  e.push_back({"loss", r.loss_shape, r.loss});
+  if (per_position) e.push_back({"per_position", r.position_shape, r.per_position});
+  e.push_back({"grad_input", input_shape, r.grad_input});
+  if (target_shape && !r.grad_target.empty()) e.push_back({"grad_target", *target_shape, r.grad_target});
+  return e;
+}
+
+}  // namespace lossoracle::reference
