@@ -70,98 +70,134 @@ LossResult<T> nll_loss(const IndexTargetOptions& o, const ClassLayout& L, const 
   return r;
 }
 
-// cross_entropy with class indices and label smoothing eps (PyTorch):
-//   l_n = (1-eps) w[y] (-logp_y) + (eps/C) sum_c w_c (-logp_c), 0 if ignored,
-// both terms divided under `mean` by sum_{n not ignored} w[y_n].
-// With d(-logp_c)/dx_j = p_j - delta_cj:
-//   d l_n / d x_j = (1-eps) w[y] (p_j - delta_jy) + (eps/C) (p_j sum_c w_c - w_j).
-// eps <= 0 is no smoothing (PyTorch skips the term; eps < 0 is not an error).
+// The backward of log_softmax for one position: given the cotangent G on
+// logp, d/dx_j = G_j - p_j sum_c G_c. Kept in this two-stage form (cotangent on
+// logp first, as PyTorch's autograd does) so that infinite cotangents and
+// non-finite rows give PyTorch's NaN/inf patterns, not a closed form's.
+template <class T>
+void log_softmax_backward(const ClassLayout& L, std::int64_t pos, const std::vector<T>& p, const std::vector<T>& G,
+                          std::vector<T>& grad_input) {
+  T total(0.0);
+  for (std::int64_t c = 0; c < L.classes; ++c) total += G[c];
+  for (std::int64_t j = 0; j < L.classes; ++j) grad_input[L.at(pos, j)] = G[j] - p[j] * total;
+}
+
+// cross_entropy with class indices (PyTorch's cross_entropy_loss and
+// cross_entropy_loss_label_smoothing):
+//   nll_n = w[y_n] (-logp_{n,y_n}),  smooth_n = sum_c w_c (-logp_{n,c}),  both 0 if ignored,
+//   none: (1-eps) nll_n + (eps/C) smooth_n
+//   sum:  (1-eps) sum nll + (eps/C) sum smooth
+//   mean: (1-eps) (sum nll / W) + (eps/C) (sum smooth / W),  W = sum_{n not ignored} w[y_n]
+// The two means are divided separately, as PyTorch does: it matters when W = 0.
+// eps <= 0 (or NaN) is no smoothing: PyTorch skips the term, and so do we.
+// Gradient, with G the cotangent on logp of a non-ignored position:
+//   G_c = -(1-eps) g_n w[y] delta_cy - (eps/C) g_n w_c,  g_n = grad_output (/ W for mean),
+// then the log_softmax backward. An ignored position has G = 0, whose backward
+// is 0 - p * 0: NaN for a NaN row, as in PyTorch.
 template <class T>
 LossResult<T> cross_entropy_index(const IndexTargetOptions& o, const ClassLayout& L, const std::vector<T>& x,
                                   const std::vector<std::int64_t>& y, const std::vector<T>* weight, double eps,
                                   const std::vector<T>* grad_output) {
   check_class_indices(o, L, y);
   const bool smoothing = eps > 0.0;
-  const T e(smoothing ? eps : 0.0);
-  const T keep = T(1.0) - e;
-  const T spread = e / T(static_cast<double>(L.classes));
-  T weight_total(0.0);
-  for (std::int64_t c = 0; c < L.classes; ++c) weight_total += class_weight(weight, c);
+  const T keep = smoothing ? T(T(1.0) - T(eps)) : T(1.0);
+  const T spread = smoothing ? T(T(eps) / T(static_cast<double>(L.classes))) : T(0.0);
+  const std::int64_t P = L.positions();
+
+  std::vector<T> nll(P, T(0.0)), smooth(P, T(0.0));
+  std::vector<std::vector<T>> logps(P), probs(P);
+  for (std::int64_t pos = 0; pos < P; ++pos) {
+    softmax_position(L, x, pos, logps[pos], probs[pos]);
+    if (y[pos] == o.ignore_index) continue;
+    nll[pos] = -(class_weight(weight, y[pos]) * logps[pos][y[pos]]);
+    if (smoothing)
+      for (std::int64_t c = 0; c < L.classes; ++c) smooth[pos] += -(logps[pos][c] * class_weight(weight, c));
+  }
 
   LossResult<T> r;
   r.position_shape = L.position_shape;
-  r.per_position.assign(L.positions(), T(0.0));
-  std::vector<std::vector<T>> probs(L.positions());
-  std::vector<T> logp;
-  for (std::int64_t pos = 0; pos < L.positions(); ++pos) {
-    if (y[pos] == o.ignore_index) continue;
-    softmax_position(L, x, pos, logp, probs[pos]);
-    const T nll = -(class_weight(weight, y[pos]) * logp[y[pos]]);
-    if (!smoothing) {
-      r.per_position[pos] = nll;
-      continue;
+  r.per_position.resize(P);
+  for (std::int64_t pos = 0; pos < P; ++pos)
+    r.per_position[pos] = smoothing ? T(keep * nll[pos] + spread * smooth[pos]) : nll[pos];
+
+  const T W = index_target_denominator(y, weight, o.ignore_index);
+  const T g_all = grad_output && o.reduction != Reduction::none ? (*grad_output)[0] : T(1.0);
+  if (o.reduction == Reduction::none) {
+    r.loss_shape = r.position_shape;
+    r.loss = r.per_position;
+  } else {
+    T nll_total(0.0), smooth_total(0.0);
+    for (std::int64_t pos = 0; pos < P; ++pos) {
+      nll_total += nll[pos];
+      smooth_total += smooth[pos];
     }
-    T smooth(0.0);
-    for (std::int64_t c = 0; c < L.classes; ++c) smooth += -(logp[c] * class_weight(weight, c));
-    r.per_position[pos] = keep * nll + spread * smooth;
+    if (o.reduction == Reduction::mean) {
+      nll_total = nll_total / W;
+      smooth_total = smooth_total / W;
+    }
+    r.loss = {smoothing ? T(keep * nll_total + spread * smooth_total) : nll_total};
   }
-  const Reduced<T> red = reduce(r.per_position, r.position_shape, o.reduction,
-                                index_target_denominator(y, weight, o.ignore_index), grad_output);
-  r.loss_shape = red.shape;
-  r.loss = red.loss;
+
   r.grad_input.assign(x.size(), T(0.0));
-  for (std::int64_t pos = 0; pos < L.positions(); ++pos) {
-    if (y[pos] == o.ignore_index) continue;
-    const std::vector<T>& p = probs[pos];
-    const T gw = red.cotangent[pos] * class_weight(weight, y[pos]);
-    for (std::int64_t j = 0; j < L.classes; ++j) {
-      T g = gw * (j == y[pos] ? p[j] - T(1.0) : p[j]);
-      if (smoothing) g = keep * g + red.cotangent[pos] * spread * (p[j] * weight_total - class_weight(weight, j));
-      r.grad_input[L.at(pos, j)] = g;
+  std::vector<T> G(L.classes);
+  for (std::int64_t pos = 0; pos < P; ++pos) {
+    const T g = o.reduction == Reduction::none ? (grad_output ? (*grad_output)[pos] : T(1.0)) : g_all;
+    // PyTorch scales the cotangent by (1-eps) and eps/C before dividing by W.
+    const T g_nll = o.reduction == Reduction::mean ? T((g * keep) / W) : T(g * keep);
+    const T g_smooth = o.reduction == Reduction::mean ? T((g * spread) / W) : T(g * spread);
+    for (std::int64_t c = 0; c < L.classes; ++c) G[c] = T(0.0);
+    if (y[pos] != o.ignore_index) {
+      G[y[pos]] = -(class_weight(weight, y[pos]) * g_nll);
+      if (smoothing)
+        for (std::int64_t c = 0; c < L.classes; ++c) G[c] += -(g_smooth * class_weight(weight, c));
     }
+    log_softmax_backward(L, pos, probs[pos], G, r.grad_input);
   }
   return r;
 }
 
 // cross_entropy with class probabilities t (same shape as the input):
-//   t~ = t (1-eps) + eps/C when eps > 0,  l_n = -sum_c w_c t~_c logp_c,
-//   `mean` divides by the number of positions (not by weights).
-//   d l_n / d x_j = p_j sum_c w_c t~_c - w_j t~_j
-//   d l_n / d t_c = -(1-eps) w_c logp_c
+//   t~ = t (1-eps) + eps/C when eps > 0,  l_n = -sum_c (logp_c t~_c) w_c,
+//   `mean` divides by the number of positions; an input with no elements
+//   (C = 0 included) gives NaN, as PyTorch special-cases it.
+// Gradient: G_c = -g_n t~_c w_c on logp, then the log_softmax backward;
+//   d l / d t_c = -(1-eps) g_n w_c logp_c.
 template <class T>
 LossResult<T> cross_entropy_probs(Reduction reduction, const ClassLayout& L, const std::vector<T>& x,
                                   const std::vector<T>& t, const std::vector<T>* weight, double eps,
                                   const std::vector<T>* grad_output) {
   const bool smoothing = eps > 0.0;
-  const T keep = smoothing ? T(1.0) - T(eps) : T(1.0);
-  const T spread = smoothing ? T(eps) / T(static_cast<double>(L.classes)) : T(0.0);
-  auto smoothed = [&](std::int64_t k) { return smoothing ? t[k] * keep + spread : t[k]; };
+  const T keep = smoothing ? T(T(1.0) - T(eps)) : T(1.0);
+  const T spread = smoothing ? T(T(eps) / T(static_cast<double>(L.classes))) : T(0.0);
+  auto smoothed = [&](std::int64_t k) { return smoothing ? T(t[k] * keep + spread) : t[k]; };
+  const std::int64_t P = L.positions();
 
   LossResult<T> r;
   r.position_shape = L.position_shape;
-  r.per_position.assign(L.positions(), T(0.0));
-  std::vector<std::vector<T>> logps(L.positions()), probs(L.positions());
-  for (std::int64_t pos = 0; pos < L.positions(); ++pos) {
+  r.per_position.assign(P, T(0.0));
+  std::vector<std::vector<T>> logps(P), probs(P);
+  for (std::int64_t pos = 0; pos < P; ++pos) {
     softmax_position(L, x, pos, logps[pos], probs[pos]);
     T l(0.0);
     // PyTorch forms (logp * t) * w: a -inf logp with t = 0 is NaN there too.
     for (std::int64_t c = 0; c < L.classes; ++c) l += logps[pos][c] * smoothed(L.at(pos, c)) * class_weight(weight, c);
     r.per_position[pos] = -l;
   }
-  const Reduced<T> red =
-      reduce(r.per_position, r.position_shape, reduction, T(static_cast<double>(L.positions())), grad_output);
+  const double count = x.empty() ? 0.0 : static_cast<double>(P);
+  const Reduced<T> red = reduce(r.per_position, r.position_shape, reduction, T(count), grad_output);
   r.loss_shape = red.shape;
   r.loss = red.loss;
   r.grad_input.assign(x.size(), T(0.0));
   r.grad_target.assign(x.size(), T(0.0));
-  for (std::int64_t pos = 0; pos < L.positions(); ++pos) {
-    T mass(0.0);
-    for (std::int64_t c = 0; c < L.classes; ++c) mass += class_weight(weight, c) * smoothed(L.at(pos, c));
-    for (std::int64_t j = 0; j < L.classes; ++j) {
-      const std::int64_t k = L.at(pos, j);
-      r.grad_input[k] = red.cotangent[pos] * (probs[pos][j] * mass - class_weight(weight, j) * smoothed(k));
-      r.grad_target[k] = -(red.cotangent[pos] * keep * class_weight(weight, j) * logps[pos][j]);
+  std::vector<T> G(L.classes);
+  for (std::int64_t pos = 0; pos < P; ++pos) {
+    const T& g = red.cotangent[pos];
+    for (std::int64_t c = 0; c < L.classes; ++c) {
+      const std::int64_t k = L.at(pos, c);
+      G[c] = -(g * smoothed(k) * class_weight(weight, c));
+      r.grad_target[k] = -(g * class_weight(weight, c) * logps[pos][c] * keep);
     }
+    log_softmax_backward(L, pos, probs[pos], G, r.grad_input);
   }
   return r;
 }

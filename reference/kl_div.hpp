@@ -3,9 +3,11 @@
 //   log_target = true:  l = exp(t) (t - x)
 // Elementwise; reductions none | sum | mean (over all elements) | batchmean
 // (sum / input.size(0); a 0-dim input's batchmean is its sum).
-// Gradients: d l / d x = -t (or -exp(t)); d l / d t = log t + 1 - x, which is
-// NaN at t = 0 as PyTorch's xlogy backward makes it (0/0), or
-// exp(t) (t - x + 1) for log targets.
+// Gradients: d l / d x = -t (or -exp(t)). d l / d t follows PyTorch's
+// autograd of xlogy(t, t) - t x term by term:
+//   xlogy(g, t) (0 where t = 0 or g = 0)  +  g t / t  -  g x,
+// so it is log t + 1 - x for t > 0, NaN at t = 0 (0/0) and at t = +inf, and
+// 0 for a zero cotangent even at t < 0. For log targets: g exp(t) (t - x + 1).
 #pragma once
 
 #include <cmath>
@@ -30,7 +32,7 @@ LossResult<T> kl_div(Reduction reduction, bool log_target, const Shape& shape, c
       r.per_position[k] = exp(t[k]) * (t[k] - x[k]);
     } else {
       const double tv = value_of(t[k]);
-      const T xlogy = std::isnan(tv) ? nan : tv == 0.0 ? T(0.0) : t[k] * log(t[k]);
+      const T xlogy = std::isnan(tv) ? nan : tv == 0.0 ? T(0.0) : T(t[k] * log(t[k]));
       r.per_position[k] = xlogy - t[k] * x[k];
     }
   }
@@ -49,8 +51,9 @@ LossResult<T> kl_div(Reduction reduction, bool log_target, const Shape& shape, c
       r.grad_target[k] = g * (et * (t[k] - x[k] + T(1.0)));
     } else {
       r.grad_input[k] = -(g * t[k]);
-      const T dxlogy = value_of(t[k]) == 0.0 ? nan : log(t[k]) + T(1.0);
-      r.grad_target[k] = g * (dxlogy - x[k]);
+      const double tv = value_of(t[k]);
+      const T xlogy_self = std::isnan(tv) ? nan : (tv == 0.0 || value_of(g) == 0.0) ? T(0.0) : T(g * log(t[k]));
+      r.grad_target[k] = xlogy_self + g * t[k] / t[k] - g * x[k];
     }
   }
   return r;
