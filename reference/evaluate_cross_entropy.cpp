@@ -56,18 +56,25 @@ Evaluation eval_cross_entropy(const LossCase& c) {
   const ClassLayout L = class_layout(c.loss, in.shape);
   const IndexTargetOptions o = index_options(c);
   const double eps = c.params.real("label_smoothing");
-  if (eps > 1.0)
-    throw InputError("params.label_smoothing",
-                     c.loss + ": label_smoothing must be between 0.0 and 1.0. Got: " + std::to_string(eps));
-  const auto w = class_weights(c, L);
+  // PyTorch's order of checks: probabilities: ignore_index, weight, eps;
+  // class indices: eps first, then nll_loss's own checks.
+  auto check_eps = [&] {
+    if (eps > 1.0)
+      throw InputError("params.label_smoothing",
+                       c.loss + ": label_smoothing must be between 0.0 and 1.0. Got: " + std::to_string(eps));
+  };
   const auto g = grad_output(c, reduced_shape(o.reduction, L.position_shape));
   if (target.shape == in.shape) {
     // Same shape as the input: class probabilities, as PyTorch decides.
     if (o.ignore_index >= 0)
       throw InputError("params.ignore_index", c.loss + ": ignore_index is not supported for floating point target");
+    const auto w = class_weights(c, L);
+    check_eps();
     return pack(cross_entropy_probs(o.reduction, L, reals(in), reals(target), ptr(w), eps, ptr(g)), in.shape,
                 &target.shape, true);
   }
+  check_eps();
+  const auto w = class_weights(c, L);
   const auto y = class_indices(c, target, L, in.shape);
   return pack(cross_entropy_index(o, L, reals(in), y, ptr(w), eps, ptr(g)), in.shape, nullptr, true);
 }
