@@ -1,51 +1,16 @@
 #include "core/registry.hpp"
 
 #include "core/error.hpp"
-#include "reference/evaluators.hpp"
+#include "core/loss_list.hpp"
 
 namespace lossoracle {
 
 namespace {
 
-namespace ref = reference;
-
-ParamSpec reduction(const char* def, std::vector<std::string> choices = {"none", "sum", "mean"}) {
-  return {"reduction", ParamType::text, std::string(def), std::move(choices),
-          "none: per position; sum; mean (see docs/spec.md for each loss's denominator)"};
-}
-const ParamSpec kIgnoreIndex{"ignore_index", ParamType::integer, std::int64_t{-100}, {},
-                             "positions whose target equals it contribute nothing (class-index targets only)"};
-const InputSpec kInput{"input", true, "logits (or log-probabilities for nll_loss), (C) or (N, C, d1..dk)"};
-const InputSpec kWeight{"weight", false, "class weights, shape (C)"};
-const InputSpec kGradOutput{"grad_output", false, "cotangent of the output for the backward pass; ones by default"};
-
 std::vector<LossInfo> build() {
-  return {
-      {"log_softmax", "softmax", "log of softmax along the class dimension", "PyTorch F.log_softmax(dim=1)",
-       {}, {kInput, kGradOutput}, ref::eval_log_softmax},
-      {"softmax", "softmax", "softmax along the class dimension", "PyTorch F.softmax(dim=1)",
-       {}, {kInput, kGradOutput}, ref::eval_softmax},
-      {"entropy", "softmax", "Shannon entropy (nats) of each distribution along the class dimension",
-       "torch.special.entr(p).sum(dim=1)",
-       {reduction("none")}, {{"input", true, "probabilities, (C) or (N, C, d1..dk)"}, kGradOutput}, ref::eval_entropy},
-      {"nll_loss", "cross_entropy", "negative log-likelihood of class indices given log-probabilities",
-       "PyTorch F.nll_loss",
-       {reduction("mean"), kIgnoreIndex},
-       {kInput, {"target", true, "class indices, () or (N, d1..dk)"}, kWeight, kGradOutput}, ref::eval_nll_loss},
-      {"cross_entropy", "cross_entropy",
-       "cross entropy of logits against class indices or class probabilities (chosen by the target's shape)",
-       "PyTorch F.cross_entropy",
-       {reduction("mean"), kIgnoreIndex,
-        {"label_smoothing", ParamType::real, 0.0, {}, "epsilon in [0, 1]; targets become (1-eps) t + eps/C"}},
-       {kInput, {"target", true, "class indices (N, d1..dk) or probabilities shaped like input"}, kWeight, kGradOutput},
-       ref::eval_cross_entropy},
-      {"kl_div", "kl_div", "Kullback-Leibler divergence KL(target || q) with input = log q", "PyTorch F.kl_div",
-       {reduction("mean", {"none", "sum", "mean", "batchmean"}),
-        {"log_target", ParamType::boolean, false, {}, "the target is given as log-probabilities"}},
-       {{"input", true, "log-probabilities log q, any shape"}, {"target", true, "probabilities (or their logs), same shape"},
-        kGradOutput},
-       ref::eval_kl_div},
-  };
+  std::vector<LossInfo> out;
+  for (auto& d : loss_definitions<reference::Real>()) out.push_back(std::move(d.info));
+  return out;
 }
 
 bool type_matches(ParamType t, const ParamValue& v) {

@@ -189,6 +189,7 @@ LossResult<T> cross_entropy_probs(Reduction reduction, const ClassLayout& L, con
   r.loss = red.loss;
   r.grad_input.assign(x.size(), T(0.0));
   r.grad_target.assign(x.size(), T(0.0));
+  r.has_grad_target = true;
   std::vector<T> G(L.classes);
   for (std::int64_t pos = 0; pos < P; ++pos) {
     const T& g = red.cotangent[pos];

@@ -43,6 +43,7 @@ LossResult<T> kl_div(Reduction reduction, bool log_target, const Shape& shape, c
   r.loss = red.loss;
   r.grad_input.resize(x.size());
   r.grad_target.resize(x.size());
+  r.has_grad_target = true;
   for (std::size_t k = 0; k < x.size(); ++k) {
     const T& g = red.cotangent[k];
     if (log_target) {

@@ -10,7 +10,8 @@ Evaluation evaluate_at(OracleFn fn, const LossCase& c, unsigned bits) {
   const unsigned saved = Real::precision();
   Real::set_precision(bits);
   try {
-    Evaluation e = fn(c);
+    // Inputs are converted after the precision is set: a Real takes it at birth.
+    Evaluation e = named_outputs(c, fn(c, inputs_as<Real>(c)));
     Real::set_precision(saved);
     return e;
   } catch (...) {
@@ -20,6 +21,15 @@ Evaluation evaluate_at(OracleFn fn, const LossCase& c, unsigned bits) {
 }
 
 }  // namespace
+
+Evaluation named_outputs(const LossCase& c, const LossResult<Real>& r) {
+  Evaluation e;
+  e.push_back({"loss", r.loss_shape, r.loss});
+  if (r.has_per_position) e.push_back({"per_position", r.position_shape, r.per_position});
+  e.push_back({"grad_input", c.find("input")->shape, r.grad_input});
+  if (r.has_grad_target) e.push_back({"grad_target", c.find("target")->shape, r.grad_target});
+  return e;
+}
 
 OracleAnswer evaluate_correctly_rounded(OracleFn fn, const LossCase& c, const OracleOptions& options) {
   OracleAnswer answer;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/loss_case.hpp"
+#include "reference/evaluate.hpp"
 #include "reference/real.hpp"
 #include "reference/rounding.hpp"
 
@@ -21,8 +22,12 @@ struct NamedOutput {
 };
 using Evaluation = std::vector<NamedOutput>;
 
-// Evaluates a resolved case at the current Real::precision().
-using OracleFn = Evaluation (*)(const LossCase&);
+// A loss's evaluator instantiated with Real (see core/loss_list.hpp).
+using OracleFn = EvalFn<Real>;
+
+// The outputs of one evaluation, named as the protocol names them: loss,
+// per_position (losses with a reduction), grad_input, grad_target (where defined).
+Evaluation named_outputs(const LossCase& c, const LossResult<Real>& r);
 
 struct OracleOptions {
   unsigned start_bits = 256;

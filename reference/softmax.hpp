@@ -58,6 +58,7 @@ template <class T>
 LossResult<T> log_softmax(const ClassLayout& L, const Shape& input_shape, const std::vector<T>& x,
                           const std::vector<T>* grad_output) {
   LossResult<T> r;
+  r.has_per_position = false;
   r.loss_shape = input_shape;
   r.loss.assign(x.size(), T(0.0));
   r.grad_input.assign(x.size(), T(0.0));
@@ -80,6 +81,7 @@ template <class T>
 LossResult<T> softmax(const ClassLayout& L, const Shape& input_shape, const std::vector<T>& x,
                       const std::vector<T>* grad_output) {
   LossResult<T> r;
+  r.has_per_position = false;
   r.loss_shape = input_shape;
   r.loss.assign(x.size(), T(0.0));
   r.grad_input.assign(x.size(), T(0.0));

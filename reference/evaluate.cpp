@@ -1,10 +1,8 @@
-#include "reference/evaluator_support.hpp"
+#include "reference/evaluate.hpp"
 
 #include <cmath>
 
 namespace lossoracle::reference {
-
-std::vector<Real> reals(const Tensor& t) { return std::vector<Real>(t.values.begin(), t.values.end()); }
 
 const Tensor& required(const LossCase& c, const std::string& name) {
   const Tensor* t = c.find(name);
@@ -16,28 +14,25 @@ const Tensor& required(const LossCase& c, const std::string& name) {
   return *t;
 }
 
-std::optional<std::vector<Real>> class_weights(const LossCase& c, const ClassLayout& L) {
+void check_class_weights(const LossCase& c, const ClassLayout& L) {
   const Tensor* w = c.find("weight");
-  if (!w) return std::nullopt;
+  if (!w) return;
   required(c, "weight");
   if (w->shape.size() != 1 || w->shape[0] != L.classes)
     throw InputError("inputs.weight", c.loss + ": weight tensor should be defined either for all " +
-                                          std::to_string(L.classes) + " classes or no classes but got weight tensor of shape: " +
+                                          std::to_string(L.classes) +
+                                          " classes or no classes but got weight tensor of shape: " +
                                           shape_text(w->shape));
-  return reals(*w);
 }
 
-std::optional<std::vector<Real>> grad_output(const LossCase& c, const Shape& expected) {
+void check_grad_output(const LossCase& c, const Shape& expected) {
   const Tensor* g = c.find("grad_output");
-  if (!g) return std::nullopt;
+  if (!g) return;
   required(c, "grad_output");
   if (g->shape != expected)
-    throw InputError("inputs.grad_output", c.loss + ": grad_output must have the output's shape " + shape_text(expected) +
-                                               ", got " + shape_text(g->shape));
-  return reals(*g);
+    throw InputError("inputs.grad_output", c.loss + ": grad_output must have the output's shape " +
+                                               shape_text(expected) + ", got " + shape_text(g->shape));
 }
-
-
 
 std::vector<std::int64_t> class_indices(const LossCase& c, const Tensor& target, const ClassLayout& L,
                                         const Shape& input_shape) {
@@ -56,15 +51,6 @@ std::vector<std::int64_t> class_indices(const LossCase& c, const Tensor& target,
     y[k] = static_cast<std::int64_t>(v);
   }
   return y;
-}
-
-Evaluation pack(const LossResult<Real>& r, const Shape& input_shape, const Shape* target_shape, bool per_position) {
-  Evaluation e;
-  e.push_back({"loss", r.loss_shape, r.loss});
-  if (per_position) e.push_back({"per_position", r.position_shape, r.per_position});
-  e.push_back({"grad_input", input_shape, r.grad_input});
-  if (target_shape && !r.grad_target.empty()) e.push_back({"grad_target", *target_shape, r.grad_target});
-  return e;
 }
 
 }  // namespace lossoracle::reference

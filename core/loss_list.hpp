@@ -1,0 +1,86 @@
+// The one list of losses. The registry (core/registry.hpp) reads it with
+// T = Real for the oracle; the gradient checks and the property suite read it
+// with their own number types, so every loss added here is checked by them
+// without further edits. Adding a loss: its template and evaluator in
+// reference/, one entry below, its section in docs/spec.md.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/loss_info.hpp"
+#include "reference/evaluate_cross_entropy.hpp"
+
+namespace lossoracle {
+
+template <class T>
+struct LossDefinition {
+  LossInfo info;
+  reference::EvalFn<T> evaluate;
+};
+
+namespace loss_list_detail {
+
+inline ParamSpec reduction(const char* def, std::vector<std::string> choices = {"none", "sum", "mean"}) {
+  return {"reduction", ParamType::text, std::string(def), std::move(choices),
+          "none: per position; sum; mean (see docs/spec.md for each loss's denominator)"};
+}
+inline const ParamSpec kIgnoreIndex{"ignore_index", ParamType::integer, std::int64_t{-100}, {},
+                                    "positions whose target equals it contribute nothing (class-index targets only)"};
+inline const InputSpec kInput{"input", true, "logits (or log-probabilities for nll_loss), (C) or (N, C, d1..dk)"};
+inline const InputSpec kWeight{"weight", false, "class weights, shape (C)"};
+inline const InputSpec kGradOutput{"grad_output", false,
+                                   "cotangent of the output for the backward pass; ones by default"};
+
+// One evaluator template, bound both to T and to the oracle's Real.
+template <class T, class Evaluator>
+LossDefinition<T> define(LossInfo info, Evaluator evaluator) {
+  info.oracle = evaluator;
+  return {std::move(info), evaluator};
+}
+
+}  // namespace loss_list_detail
+
+// A captureless generic lambda converts to the evaluator of any number type.
+#define LOSSORACLE_EVALUATOR(fn) [](const LossCase& c, const auto& v) { return reference::fn(c, v); }
+
+template <class T>
+std::vector<LossDefinition<T>> loss_definitions() {
+  using namespace loss_list_detail;
+  return {
+      define<T>({"log_softmax", "softmax", "log of softmax along the class dimension", "PyTorch F.log_softmax(dim=1)",
+                 {}, {kInput, kGradOutput}},
+                LOSSORACLE_EVALUATOR(eval_log_softmax)),
+      define<T>({"softmax", "softmax", "softmax along the class dimension", "PyTorch F.softmax(dim=1)", {},
+                 {kInput, kGradOutput}},
+                LOSSORACLE_EVALUATOR(eval_softmax)),
+      define<T>({"entropy", "softmax", "Shannon entropy (nats) of each distribution along the class dimension",
+                 "torch.special.entr(p).sum(dim=1)", {reduction("none")},
+                 {{"input", true, "probabilities, (C) or (N, C, d1..dk)"}, kGradOutput}},
+                LOSSORACLE_EVALUATOR(eval_entropy)),
+      define<T>({"nll_loss", "cross_entropy", "negative log-likelihood of class indices given log-probabilities",
+                 "PyTorch F.nll_loss", {reduction("mean"), kIgnoreIndex},
+                 {kInput, {"target", true, "class indices, () or (N, d1..dk)"}, kWeight, kGradOutput}},
+                LOSSORACLE_EVALUATOR(eval_nll_loss)),
+      define<T>({"cross_entropy", "cross_entropy",
+                 "cross entropy of logits against class indices or class probabilities (chosen by the target's shape)",
+                 "PyTorch F.cross_entropy",
+                 {reduction("mean"), kIgnoreIndex,
+                  {"label_smoothing", ParamType::real, 0.0, {}, "epsilon in [0, 1]; targets become (1-eps) t + eps/C"}},
+                 {kInput, {"target", true, "class indices (N, d1..dk) or probabilities shaped like input"}, kWeight,
+                  kGradOutput}},
+                LOSSORACLE_EVALUATOR(eval_cross_entropy)),
+      define<T>({"kl_div", "kl_div", "Kullback-Leibler divergence KL(target || q) with input = log q",
+                 "PyTorch F.kl_div",
+                 {reduction("mean", {"none", "sum", "mean", "batchmean"}),
+                  {"log_target", ParamType::boolean, false, {}, "the target is given as log-probabilities"}},
+                 {{"input", true, "log-probabilities log q, any shape"},
+                  {"target", true, "probabilities (or their logs), same shape"}, kGradOutput}},
+                LOSSORACLE_EVALUATOR(eval_kl_div)),
+  };
+}
+
+#undef LOSSORACLE_EVALUATOR
+
+}  // namespace lossoracle
