@@ -26,8 +26,9 @@ Evaluation named_outputs(const LossCase& c, const LossResult<Real>& r) {
   Evaluation e;
   e.push_back({"loss", r.loss_shape, r.loss});
   if (r.has_per_position) e.push_back({"per_position", r.position_shape, r.per_position});
-  e.push_back({"grad_input", c.find("input")->shape, r.grad_input});
+  if (r.has_grad_input) e.push_back({"grad_input", c.find("input")->shape, r.grad_input});
   if (r.has_grad_target) e.push_back({"grad_target", c.find("target")->shape, r.grad_target});
+  for (const auto& x : r.extra) e.push_back({x.name, x.shape, x.values});
   return e;
 }
 
