@@ -71,8 +71,8 @@ inline void read_counts(const LossCase& c, OrdinalCase& k) {
   const Tensor& t = required(c, "class_counts");
   const std::int64_t C = k.layout.classes;
   if (t.shape != Shape{C})
-    throw InputError("inputs.class_counts", c.loss + ": class_counts must have shape (C) = (" + std::to_string(C) +
-                                                "), got " + shape_text(t.shape));
+    throw InputError("inputs.class_counts", c.loss + ": class_counts must have shape (C) = " + shape_text({C}) +
+                                                ", got " + shape_text(t.shape));
   double total = 0;
   for (std::size_t j = 0; j < t.values.size(); ++j) {
     const double v = t.values[j];

@@ -117,7 +117,7 @@ LossResult<T> eval_slace(const LossCase& c, const Inputs<T>& v) {
                                                 " is out of bounds for dimension 0 with size " + std::to_string(K) +
                                                 " (weight has shape " + shape_text(w->shape) + ", num_classes is " +
                                                 std::to_string(C) + ")");
-      throw InputError("inputs.weight", c.loss + ": weight must have shape (" + std::to_string(C) + "), got " +
+      throw InputError("inputs.weight", c.loss + ": weight must have shape " + shape_text({C}) + ", got " +
                                             shape_text(w->shape) +
                                             " (dlordinal reads weight[target] without checking its length)");
     }
