@@ -126,17 +126,34 @@ std::vector<T> sums_of_others(const std::vector<T>& v) {
   return out;
 }
 
-// The softmax VJP of one position: d/dx_k sum_j G_j p_j(x) = p_k (G_k - sum_j p_j G_j)
-// = p_k sum_{j != k} p_j (G_k - G_j)   (as sum_j p_j = 1)
-// = p_k (G_k sum_{j != k} p_j - sum_{j != k} p_j G_j),
-// O(C) through sums_of_others, and exactly 0 where p is one-hot.
+// The softmax VJP of a cotangent G on p that is constant on each group of a
+// dominance order and equal to the suffix sums G_j = U_{g(j)},
+// U_g = sum_{h >= g} R_h (the shape accumulate_dominance_backward gives):
+//   d/dx_k sum_j G_j p_j(x) = p_k (G_k - sum_j p_j G_j) = p_k sum_j p_j (G_k - G_j)   (sum_j p_j = 1)
+//                           = p_k ( sum_{h >= g(k)} R_h Tail_h - sum_{h < g(k)} R_h Acc_h ),
+// with P_g the mass of group g, Acc_h = sum_{g <= h} P_g, Tail_h = sum_{g > h} P_g
+// (G_k - G_j telescopes to the R_h between the two groups). O(C), no sum
+// formed by subtraction, and exactly 0 when one group holds every class.
 template <class T>
-std::vector<T> softmax_vjp(const std::vector<T>& p, const std::vector<T>& G) {
-  std::vector<T> pG(p.size());
-  for (std::size_t j = 0; j < p.size(); ++j) pG[j] = p[j] * G[j];
-  const std::vector<T> others = sums_of_others(p), others_G = sums_of_others(pG);
+std::vector<T> grouped_softmax_vjp(const DominanceOrder& o, const std::vector<T>& p, const std::vector<T>& R) {
+  const std::size_t H = o.groups.size();
+  std::vector<T> mass(H, T(0.0)), acc(H), tail(H);
+  for (std::size_t h = 0; h < H; ++h)
+    for (std::int64_t j : o.groups[h]) mass[h] += p[j];
+  T running(0.0);
+  for (std::size_t h = 0; h < H; ++h) acc[h] = running = running + mass[h];
+  running = T(0.0);
+  for (std::size_t h = H; h-- > 0;) {
+    tail[h] = running;
+    running = running + mass[h];
+  }
+  // left[g] = sum_{h < g} R_h Acc_h;  right[g] = sum_{h >= g} R_h Tail_h.
+  std::vector<T> left(H + 1, T(0.0)), right(H + 1, T(0.0));
+  for (std::size_t h = 0; h < H; ++h) left[h + 1] = left[h] + R[h] * acc[h];
+  for (std::size_t h = H; h-- > 0;) right[h] = right[h + 1] + R[h] * tail[h];
   std::vector<T> out(p.size());
-  for (std::size_t k = 0; k < p.size(); ++k) out[k] = p[k] * (G[k] * others[k] - others_G[k]);
+  for (std::size_t h = 0; h < H; ++h)
+    for (std::int64_t k : o.groups[h]) out[k] = p[k] * (right[h] - left[h]);
   return out;
 }
 
@@ -202,6 +219,11 @@ AccumulatingSample<T> accumulating_forward(const ClassLayout& L, const std::vect
   AccumulatingSample<T> s;
   s.p = sample_probabilities(L, x, n, o.use_logits);
   s.inner = accumulate_dominance(*terms.order, s.p);
+  // A softmax sums to exactly 1, so the farthest group's accumulation is 1;
+  // said so, log(1) is an exact 0 instead of an enclosure that never
+  // decides the sign of a zero loss. (Not for a NaN row, which stays NaN.)
+  if (o.use_logits && !s.p.empty() && !std::isnan(value_of(s.p[0])))
+    for (std::int64_t i : terms.order->groups.back()) s.inner[i] = T(1.0);
   T nats(0.0);
   for (std::size_t i = 0; i < s.inner.size(); ++i) {
     if (o.epsilon != 0.0) s.inner[i] = s.inner[i] + T(o.epsilon);
@@ -214,7 +236,8 @@ AccumulatingSample<T> accumulating_forward(const ClassLayout& L, const std::vect
 // With cotangent g on the sample's loss:
 //   d/d acc_i = (-(g w / ln b) q_i) / (acc_i + eps),
 //   d/d p_j   = sum_{i : d_j <= d_i} d/d acc_i    (accumulate_dominance_backward),
-//   d/d x_k   = the softmax VJP of that when the input holds logits.
+//   d/d x_k   = the softmax VJP of that when the input holds logits
+//               (grouped_softmax_vjp, from the per-group sums of d/d acc).
 // The products are formed in PyTorch autograd's order for dlordinal's graph
 // (g times w, times q, over acc + eps), so special values (g = 0 against an
 // infinite 1/acc) come out as there.
@@ -225,8 +248,15 @@ void accumulating_backward(const ClassLayout& L, std::int64_t n, const Accumulat
   const T gw = in_base(T(g * terms.weight), o.base);
   std::vector<T> a(s.inner.size());
   for (std::size_t i = 0; i < a.size(); ++i) a[i] = (terms.q ? T(-gw * (*terms.q)[i]) : T(-gw)) / s.inner[i];
-  const std::vector<T> G = accumulate_dominance_backward(*terms.order, a);
-  const std::vector<T> dx = o.use_logits ? softmax_vjp(s.p, G) : G;
+  std::vector<T> dx;
+  if (o.use_logits) {
+    std::vector<T> R(terms.order->groups.size(), T(0.0));
+    for (std::size_t h = 0; h < R.size(); ++h)
+      for (std::int64_t i : terms.order->groups[h]) R[h] += a[i];
+    dx = grouped_softmax_vjp(*terms.order, s.p, R);
+  } else {
+    dx = accumulate_dominance_backward(*terms.order, a);
+  }
   for (std::int64_t c = 0; c < L.classes; ++c) grad_input[L.at(n, c)] = dx[c];
 }
 
