@@ -7,7 +7,7 @@
 namespace lossoracle::testing_support {
 
 INSTANTIATE_TEST_SUITE_P(Ordinal, OrdinalGradient,
-                         testing::ValuesIn(ordinal_configs({"sord", "oll", "acc_loss", "slace_prox"})),
-                         [](const testing::TestParamInfo<OrdinalConfig>& info) { return name(info.param); });
+                         testing::ValuesIn(config_groups({"sord", "oll", "acc_loss", "slace_prox"})),
+                         [](const testing::TestParamInfo<ConfigGroup>& info) { return info.param.name; });
 
 }  // namespace lossoracle::testing_support

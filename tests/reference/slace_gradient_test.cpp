@@ -5,7 +5,7 @@
 
 namespace lossoracle::testing_support {
 
-INSTANTIATE_TEST_SUITE_P(Slace, OrdinalGradient, testing::ValuesIn(ordinal_configs({"slace"})),
-                         [](const testing::TestParamInfo<OrdinalConfig>& info) { return name(info.param); });
+INSTANTIATE_TEST_SUITE_P(Slace, OrdinalGradient, testing::ValuesIn(config_groups({"slace"})),
+                         [](const testing::TestParamInfo<ConfigGroup>& info) { return info.param.name; });
 
 }  // namespace lossoracle::testing_support
