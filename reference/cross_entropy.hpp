@@ -92,10 +92,8 @@ void log_softmax_backward(const ClassLayout& L, std::int64_t pos, const std::vec
 // eps <= 0 (or NaN) is no smoothing: PyTorch skips the term, and so do we.
 // Gradient, with G the cotangent on logp of a non-ignored position:
 //   G_c = -(1-eps) g_n w[y] delta_cy - (eps/C) g_n w_c,  g_n = grad_output (/ W for mean),
-// then the log_softmax backward. An ignored position is a structural zero
-// (docs/spec.md sections 2.4, 7 and 10 item 3): the loss does not depend on
-// its logits, so its backward is skipped; PyTorch's 0 - p * 0 is NaN there
-// for a NaN or +inf row.
+// then the log_softmax backward. An ignored position has G = 0, whose backward
+// is 0 - p * 0: NaN for a NaN row, as in PyTorch.
 template <class T>
 LossResult<T> cross_entropy_index(const IndexTargetOptions& o, const ClassLayout& L, const std::vector<T>& x,
                                   const std::vector<std::int64_t>& y, const std::vector<T>* weight, double eps,
@@ -143,15 +141,16 @@ LossResult<T> cross_entropy_index(const IndexTargetOptions& o, const ClassLayout
   r.grad_input.assign(x.size(), T(0.0));
   std::vector<T> G(L.classes);
   for (std::int64_t pos = 0; pos < P; ++pos) {
-    if (y[pos] == o.ignore_index) continue;  // grad_input stays 0 there
     const T g = o.reduction == Reduction::none ? (grad_output ? (*grad_output)[pos] : T(1.0)) : g_all;
     // PyTorch scales the cotangent by (1-eps) and eps/C before dividing by W.
     const T g_nll = o.reduction == Reduction::mean ? T((g * keep) / W) : T(g * keep);
     const T g_smooth = o.reduction == Reduction::mean ? T((g * spread) / W) : T(g * spread);
     for (std::int64_t c = 0; c < L.classes; ++c) G[c] = T(0.0);
-    G[y[pos]] = -(class_weight(weight, y[pos]) * g_nll);
-    if (smoothing)
-      for (std::int64_t c = 0; c < L.classes; ++c) G[c] += -(g_smooth * class_weight(weight, c));
+    if (y[pos] != o.ignore_index) {
+      G[y[pos]] = -(class_weight(weight, y[pos]) * g_nll);
+      if (smoothing)
+        for (std::int64_t c = 0; c < L.classes; ++c) G[c] += -(g_smooth * class_weight(weight, c));
+    }
     log_softmax_backward(L, pos, probs[pos], G, r.grad_input);
   }
   return r;
