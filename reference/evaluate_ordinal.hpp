@@ -58,7 +58,7 @@ inline void read_distance(const LossCase& c, OrdinalCase& k) {
   for (std::size_t e = 0; e < d->values.size(); ++e)
     if (!std::isfinite(d->values[e]) || d->values[e] < 0)
       throw InputError("inputs.distance", c.loss + ": distance" + index_text(d->shape, static_cast<std::int64_t>(e)) +
-                                              " = " + std::to_string(d->values[e]) +
+                                              " = " + shortest_decimal(d->values[e]) +
                                               " is not a finite non-negative distance");
   k.matrix = d->values;
   k.distance.kind = DistanceSpec::Kind::matrix;
@@ -78,7 +78,7 @@ inline void read_counts(const LossCase& c, OrdinalCase& k) {
     const double v = t.values[j];
     if (!std::isfinite(v) || v < 0 || v != std::floor(v))
       throw InputError("inputs.class_counts", c.loss + ": class_counts" + index_text(t.shape, static_cast<std::int64_t>(j)) +
-                                                  " = " + std::to_string(v) + " is not a non-negative integer");
+                                                  " = " + shortest_decimal(v) + " is not a non-negative integer");
     total += v;
     k.counts.push_back(static_cast<std::int64_t>(v));
   }

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/hexfloat.hpp"
 #include "reference/evaluate.hpp"
 #include "reference/slace.hpp"
 
@@ -54,7 +55,7 @@ inline std::vector<std::int64_t> row_targets(const LossCase& c, const Tensor& ta
     const double v = target.values[k];
     if (!std::isfinite(v) || v != std::floor(v) || std::fabs(v) > 9.0e15)
       throw InputError("inputs.target", c.loss + ": target" + index_text(target.shape, static_cast<std::int64_t>(k)) +
-                                            " = " + std::to_string(v) + " is not an integer class index");
+                                            " = " + shortest_decimal(v) + " is not an integer class index");
     y[k] = static_cast<std::int64_t>(v);
   }
   return y;

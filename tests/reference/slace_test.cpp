@@ -258,7 +258,7 @@ TEST(Slace, ErrorsCarryDlordinalsOrPyTorchsMessages) {
       {"no classes at all", slace_case({1, 0}, {}, {1}, {0}), "inputs.target",
        "slace: index is out of bounds for dimension with size 0 (target(0,) = 0; num_classes is 0)"},
       {"non-integer target", slace_case({1, 3}, row3, {1}, {1.5}), "inputs.target",
-       "slace: target(0,) = 1.500000 is not an integer class index"},
+       "slace: target(0,) = 1.5 is not an integer class index"},
       {"target of another shape", slace_case({2, 3}, rows2x3, {1, 2}, {1, 0}), "inputs.target",
        "slace: target must have shape (N) or (N, 1) with N = 2, got (1, 2)"},
       {"batch sizes differ (matmul broadcasting)", slace_case({2, 3}, rows2x3, {3}, {1, 0, 2}), "inputs.target",
