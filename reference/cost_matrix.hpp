@@ -45,8 +45,8 @@ T log1p_of(const T& u) {
 // picks the better conditioned one.
 template <class T>
 T softplus(const T& u) {
-  if (value_of(u) > 0.0) return u + log1p_of(exp(-u));
-  return log1p_of(exp(u));
+  if (value_of(u) > 0.0) return u + log1p_of<T>(T(exp(-u)));
+  return log1p_of<T>(T(exp(u)));
 }
 
 // log sum_{j != skip} exp(x_j) over one position's logits, shifted by the
