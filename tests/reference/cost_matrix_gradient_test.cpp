@@ -7,7 +7,7 @@
 
 #include <cstdint>
 #include <random>
-#include <sstream>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -35,6 +35,8 @@ std::string name(const Config& c) {
   return c.loss + "_" + (c.unbatched ? "C" : "NC") + "_" + c.reduction + (c.custom_grad_output ? "_gradout" : "_ones") +
          "_wrt_" + c.wrt;
 }
+
+void PrintTo(const Config& c, std::ostream* os) { *os << name(c); }
 
 std::vector<Config> configs() {
   std::vector<Config> out;

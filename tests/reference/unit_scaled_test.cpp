@@ -409,6 +409,8 @@ std::string grad_name(const GradConfig& c) {
          (c.custom_g ? "_gradout" : "_ones") + "_wrt_" + c.wrt;
 }
 
+void PrintTo(const GradConfig& c, std::ostream* os) { *os << grad_name(c); }
+
 std::vector<GradConfig> grad_configs() {
   std::vector<GradConfig> out;
   for (bool unbatched : {false, true})
