@@ -76,9 +76,6 @@ LossResult<T> eval_unit_scaled_cross_entropy(const LossCase& c, const Inputs<T>&
     after_cross_entropy_checks();
     return unit_scaled_cross_entropy(o, L, in.shape, v.at("input"), nullptr, &v.at("target"), g);
   }
-  if (in.shape.size() == 2 && target.shape.size() == 1 && target.shape[0] != in.shape[0])
-    throw InputError("inputs.target", c.loss + ": Expected input batch_size (" + std::to_string(in.shape[0]) +
-                                          ") to match target batch_size (" + std::to_string(target.shape[0]) + ").");
   const auto y = class_indices(c, target, L, in.shape);
   IndexTargetOptions io{c.loss, Reduction::sum, o.ignore_index};
   check_class_indices(io, L, y);

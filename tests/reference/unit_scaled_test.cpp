@@ -379,7 +379,8 @@ TEST(UnitScaledErrors, ReportTheLibrarysMessages) {
                  "only reduction 'mean' and 'sum'");
   EXPECT_EQ(error_field_of(us_case(kX, {0, 1}, {{"reduction", "none"}})), "params.reduction");
   EXPECT_EQ(error_of(us_case(kX, {0, 1, 2})),
-            kL + "Expected input batch_size (2) to match target batch_size (3).");
+            kL + "Expected input batch_size (2) to match target batch_size (3). (for input of shape (2, 3) the target "
+                 "must have shape (2,) (class indices), got (3,))");
   EXPECT_EQ(error_of(us_case(kX, {{0.2, 0.3, 0.5}, {1, 0, 0}}, {{"ignore_index", 1}})),
             kL + "ignore_index is not supported for floating point target");
   const json empty = {{"shape", {0, 3}}, {"data", json::array()}};
