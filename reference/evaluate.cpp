@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "core/hexfloat.hpp"
+
 namespace lossoracle::reference {
 
 namespace {
@@ -74,7 +76,7 @@ std::vector<std::int64_t> class_indices(const LossCase& c, const Tensor& target,
     const double v = target.values[k];
     if (!std::isfinite(v) || v != std::floor(v) || std::fabs(v) > 9.0e15)
       throw InputError("inputs.target", c.loss + ": target" + index_text(target.shape, static_cast<std::int64_t>(k)) +
-                                            " = " + std::to_string(v) + " is not an integer class index");
+                                            " = " + shortest_decimal(v) + " is not an integer class index");
     y[k] = static_cast<std::int64_t>(v);
   }
   return y;
