@@ -115,7 +115,7 @@ LossResult<T> per_pair_weighted_ce(Reduction reduction, const ClassLayout& L, co
       G[j] = T(0.0);
       for (std::int64_t i = 0; i < C; ++i) G[j] += gM[i] * D[i * C + j];
     }
-    log_softmax_backward(L, pos, probs[pos], G, r.grad_input);
+    log_softmax_backward(L, x, pos, probs[pos], G, r.grad_input);
   }
   return r;
 }
@@ -152,7 +152,8 @@ LossResult<T> misclass_a(Reduction reduction, const ClassLayout& L, const Shape&
 // misclass_a on logits: l_nc = D[y_n, c] softmax(x_n)_c, `mean` over N*C.
 // Gradient: the cotangent on p is G_c = s_nc D[y_n, c]; the softmax VJP is
 //   d/dx_k = p_k (G_k - sum_j p_j G_j) = p_k sum_j p_j (G_k - G_j)   (sum_j p_j = 1),
-// the second form so that a row of equal costs gives an exact 0, as softmax's does.
+// the second form so that a row of equal costs gives an exact 0, as softmax's does
+// (and, like softmax's, written over e_j = exp(x_j - max) as e_k sum_j e_j (G_k - G_j) / E^2).
 template <class T>
 LossResult<T> misclass_a_logits(Reduction reduction, const ClassLayout& L, const Shape& shape,
                                 const std::vector<T>& x, const std::vector<std::int64_t>& y,
@@ -172,13 +173,17 @@ LossResult<T> misclass_a_logits(Reduction reduction, const ClassLayout& L, const
   r.loss_shape = red.shape;
   r.loss = red.loss;
   r.grad_input.assign(x.size(), T(0.0));
-  std::vector<T> G(C);
+  std::vector<T> G(C), shifted, e;
   for (std::int64_t pos = 0; pos < P; ++pos) {
     for (std::int64_t c = 0; c < C; ++c) G[c] = red.cotangent[L.at(pos, c)] * D[cost_row(y[pos], C) * C + c];
+    // As softmax's VJP: over the unnormalised exponentials e_j / E where all is
+    // finite, so that equal logits leave a single exact quotient.
+    T E(0.0);
+    const bool exps = all_finite(G) && shifted_exponentials(L, x, pos, shifted, e, E);
     for (std::int64_t k = 0; k < C; ++k) {
       T inner(0.0);
-      for (std::int64_t j = 0; j < C; ++j) inner += probs[pos][j] * (G[k] - G[j]);
-      r.grad_input[L.at(pos, k)] = probs[pos][k] * inner;
+      for (std::int64_t j = 0; j < C; ++j) inner += (exps ? e[j] : probs[pos][j]) * (G[k] - G[j]);
+      r.grad_input[L.at(pos, k)] = exps ? T(e[k] * inner / (E * E)) : T(probs[pos][k] * inner);
     }
   }
   return r;

@@ -39,10 +39,12 @@ inline bool has_output(const reference::OracleAnswer& a, const std::string& name
   return false;
 }
 
-// Whether the oracle claims a correctly rounded binary64 for this value.
+// Whether the oracle claims a correctly rounded binary64 for this value
+// (status zero: it rounds to 0, sign not certified).
 inline bool settled(const reference::RoundedValue& v) {
   using reference::ProofStatus;
-  return v.status == ProofStatus::exact || v.status == ProofStatus::proved || v.status == ProofStatus::tie;
+  return v.status == ProofStatus::exact || v.status == ProofStatus::proved || v.status == ProofStatus::tie ||
+         v.status == ProofStatus::zero;
 }
 
 // The message of the InputError that evaluating (or resolving) the case raises, "" if none.
