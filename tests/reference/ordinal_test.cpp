@@ -130,7 +130,7 @@ testing::AssertionResult same_binary64(const std::vector<reference::RoundedValue
                                        const char* what) {
   if (got.size() != want.size()) return testing::AssertionFailure() << what << ": " << got.size() << " vs " << want.size();
   for (std::size_t k = 0; k < got.size(); ++k) {
-    if (auto s = settled(got[k]); !s) return s << " at " << what << "[" << k << "]";
+    if (auto s = is_settled(got[k]); !s) return s << " at " << what << "[" << k << "]";
     // The textbook's ~200-bit arithmetic leaves ~1e-60 of noise where the
     // exact value is 0 (every class in one dominance group); no entry of
     // these cases is anywhere near 1e-45 otherwise.
@@ -148,7 +148,7 @@ TEST(Ordinal, MatchesThePapersEquationsBitForBit) {
     for (int k = 0; k < 2; ++k) {
       const OrdinalDraw d = ordinal_draw(cfg, seed_of(cfg, 500 + k));
       const Textbook t = textbook(cfg, d);
-      const OracleOutputs o = oracle(d.c);
+      const OracleOutputs o = oracle_outputs(d.c);
       const std::string at = name(cfg) + " case " + std::to_string(k);
       EXPECT_TRUE(same_binary64(o.at("loss"), t.loss, "loss")) << at;
       EXPECT_TRUE(same_binary64(o.at("per_position"), t.per_position, "per_position")) << at;
@@ -170,12 +170,12 @@ TEST(Ordinal, MatchesThePapersEquationsBitForBit) {
 const std::vector<double> kPaperP{0.1, 0.4, 0.5, 0.1, 0.89999, 0.00001};
 
 std::vector<double> paper_example(const std::string& loss, const std::string& base) {
-  const OracleOutputs o = oracle(make_case(
+  const OracleOutputs o = oracle_outputs(make_case(
       loss, {{"use_logits", false}, {"log_base", base}, {"reduction", std::string("none")}},
       {{"input", Tensor{{2, 3}, kPaperP}}, {"target", Tensor{{2}, {0, 0}}}}));
   std::vector<double> v;
   for (const auto& r : o.at("loss")) {
-    EXPECT_TRUE(settled(r));
+    EXPECT_TRUE(is_settled(r));
     v.push_back(r.f64);
   }
   return v;
@@ -216,12 +216,12 @@ TEST(Ordinal, PapersAccLossExampleWithFigure3bCounts) {
   const auto g = reference::true_class_geometry<double>(s, 3, 1);
   ASSERT_EQ(g.order.groups, (std::vector<std::vector<std::int64_t>>{{1}, {2}, {0}}));
   const std::vector<double> p{0.2, 0.3, 0.5};
-  const OracleOutputs o = oracle(make_case(
+  const OracleOutputs o = oracle_outputs(make_case(
       "slace_prox", {{"use_logits", false}, {"alpha", 0.0}},
       {{"input", Tensor{{1, 3}, p}}, {"target", Tensor{{1}, {1}}}, {"class_counts", Tensor{{3}, {100, 50, 70}}}}));
   Mp::default_precision(kTextbookDigits);
   const Mp formula = -(log(Mp(p[1])) + log(Mp(p[2]) + Mp(p[1])) + log(Mp(p[2]) + Mp(p[1]) + Mp(p[0])));
-  ASSERT_TRUE(settled(o.at("loss")[0]));
+  ASSERT_TRUE(is_settled(o.at("loss")[0]));
   EXPECT_EQ(o.at("loss")[0].f64, static_cast<double>(Mp(formula / 3)));
 }
 
@@ -310,8 +310,8 @@ double loss_of(const std::string& loss, const std::vector<double>& p, std::int64
   const auto C = static_cast<std::int64_t>(p.size());
   InputList in{{"input", Tensor{{1, C}, p}}, {"target", Tensor{{1}, {static_cast<double>(y)}}}};
   for (auto& e : extra) in.push_back(e);
-  const OracleOutputs o = oracle(make_case(loss, params, in));
-  EXPECT_TRUE(settled(o.at("loss")[0])) << loss;
+  const OracleOutputs o = oracle_outputs(make_case(loss, params, in));
+  EXPECT_TRUE(is_settled(o.at("loss")[0])) << loss;
   return o.at("loss")[0].f64;
 }
 
@@ -399,7 +399,7 @@ TEST(Ordinal, OneDominanceGroupGivesExactZeros) {
   const LossCase one = make_case("slace_prox", {}, {{"input", Tensor{{2, 1}, {0.5, -7}}},
                                                     {"target", Tensor{{2}, {0, 0}}}, {"class_counts", Tensor{{1}, {4}}}});
   for (const LossCase& c : {acc, one}) {
-    const OracleOutputs o = oracle(c);
+    const OracleOutputs o = oracle_outputs(c);
     for (const char* out : {"loss", "grad_input"})
       for (const auto& v : o.at(out)) {
         EXPECT_EQ(v.status, reference::ProofStatus::exact) << c.loss << " " << out;

@@ -158,7 +158,7 @@ testing::AssertionResult same_binary64(const std::vector<reference::RoundedValue
                                        const char* what) {
   if (got.size() != want.size()) return testing::AssertionFailure() << what << ": " << got.size() << " vs " << want.size();
   for (std::size_t k = 0; k < got.size(); ++k) {
-    if (auto s = settled(got[k]); !s) return s << " at " << what << "[" << k << "]";
+    if (auto s = is_settled(got[k]); !s) return s << " at " << what << "[" << k << "]";
     // The textbook's ~200-bit arithmetic leaves ~1e-60 of noise where the
     // exact value is 0 (every class in one dominance group); no entry of
     // these cases is anywhere near 1e-45 otherwise.
@@ -182,7 +182,7 @@ TEST(Slace, MatchesTheTextbookFormulaBitForBit) {
             for (int k = 0; k < 3; ++k) {
               const SlaceDraw d = draw(rng, use_logits, weighted, reduction, epsilon, custom_grad);
               const Textbook t = textbook(d);
-              const OracleOutputs o = oracle(case_of(d));
+              const OracleOutputs o = oracle_outputs(case_of(d));
               const std::string at = std::string(" (") + reduction + (use_logits ? ", logits" : ", probabilities") +
                                      (weighted ? ", weighted" : "") + ", C = " + std::to_string(d.C) + ")";
               EXPECT_TRUE(same_binary64(o.at("loss"), t.loss, "loss")) << at;
@@ -205,8 +205,8 @@ TEST(Slace, DlordinalTestValueToFloat32Precision) {
   const LossCase c = make_case("slace", {{"num_classes", std::int64_t{3}}},
                                {{"input", Tensor{{1, 3}, {2.0, 1.0, static_cast<double>(0.1f)}}},
                                 {"target", Tensor{{1}, {1.0}}}});
-  const auto o = oracle(c);
-  ASSERT_TRUE(settled(o.at("loss")[0]));
+  const auto o = oracle_outputs(c);
+  ASSERT_TRUE(is_settled(o.at("loss")[0]));
   const double exact = o.at("loss")[0].f64;
   const double printed = 0.8163748706490453;
   // A float32 softmax is off by a few units of 2^-24 in each p; the loss,
@@ -342,8 +342,8 @@ TEST(Slace, WeightedMeanIsThePlainMeanOfWeightedSampleLosses) {
     SlaceDraw unweighted = d;
     unweighted.weight.clear();
     unweighted.reduction = "none";
-    const auto weighted = oracle(case_of(d));
-    const auto plain = oracle(case_of(unweighted));
+    const auto weighted = oracle_outputs(case_of(d));
+    const auto plain = oracle_outputs(case_of(unweighted));
     Mp::default_precision(kTextbookDigits);
     Mp mean = 0, weight_total = 0;
     for (std::int64_t n = 0; n < d.N; ++n) {

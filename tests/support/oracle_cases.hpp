@@ -1,6 +1,8 @@
-// Building loss cases in C++ and asking the oracle about them through the
-// registry, as `lossoracle eval` does: resolve_case (defaults, names), then
-// evaluate_correctly_rounded.
+// Building loss cases in C++ (not from JSON, as tests/support/oracle_case.hpp
+// does) and asking the oracle about them through the registry, as
+// `lossoracle eval` does: resolve_case (defaults, names), then
+// evaluate_correctly_rounded. Names differ from oracle_case.hpp's so that a
+// test may include both.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -37,7 +39,7 @@ inline LossCase resolved(LossCase c) {
 
 using OracleOutputs = std::map<std::string, std::vector<reference::RoundedValue>>;
 
-inline OracleOutputs oracle(const LossCase& raw) {
+inline OracleOutputs oracle_outputs(const LossCase& raw) {
   const LossCase c = resolved(raw);
   const reference::OracleAnswer a = reference::evaluate_correctly_rounded(find_loss(c.loss).oracle, c);
   OracleOutputs out;
@@ -47,7 +49,7 @@ inline OracleOutputs oracle(const LossCase& raw) {
 
 // Whether an output entry's roundings are certain: exact, proved, tie, or
 // zero (an enclosure within 2^-1075 of 0, which every format rounds to 0).
-inline testing::AssertionResult settled(const reference::RoundedValue& v) {
+inline testing::AssertionResult is_settled(const reference::RoundedValue& v) {
   using reference::ProofStatus;
   if (v.status == ProofStatus::exact || v.status == ProofStatus::proved || v.status == ProofStatus::tie ||
       v.status == ProofStatus::zero)
