@@ -75,6 +75,17 @@ std::string certify_command(const CertifyOptions& o, const std::vector<std::stri
   for (Dtype d : dtypes) s += std::string(" --dtype ") + dtype_name(d);
   s += " --seed " + std::to_string(o.seed) + " --profile " + profile_name(o.profile);
   if (o.golden_dir != "golden/vectors") s += " --golden " + shell_quote(o.golden_dir.string());
+  // A hang reproduces only under the timeout that caught it.
+  const ImplementationOptions defaults;
+  char buf[64];
+  if (o.impl_options.timeout_s != defaults.timeout_s) {
+    std::snprintf(buf, sizeof buf, " --timeout %g", o.impl_options.timeout_s);
+    s += buf;
+  }
+  if (o.impl_options.startup_timeout_s != defaults.startup_timeout_s) {
+    std::snprintf(buf, sizeof buf, " --startup-timeout %g", o.impl_options.startup_timeout_s);
+    s += buf;
+  }
   if (case_id) s += " --case " + shell_quote(*case_id);
   return s;
 }
