@@ -14,7 +14,8 @@ namespace lossoracle::certify {
 enum class Verdict {
   pass,         // every compared value within the profile's tolerance
   fail,         // a value outside it, a wrong rejection or acceptance, a missing output, a broken adapter
-  acceptable,   // an `acceptable` golden vector answered by another convention (outputs differ)
+  acceptable,   // an `acceptable` golden vector answered by another convention: it differs from the oracle
+                // only where the oracle's value is NaN or infinite
   rejected_ok,  // an input the oracle rejects, rejected
   mistrusted,   // nothing failed but the case cannot vouch for a pass: no value discriminated (NaN
                 // expected and produced, no element), or some value is unresolved by the oracle

@@ -144,6 +144,12 @@ TEST(Verdict, AnAcceptableVectorAnsweredByAnotherConventionIsAcceptable) {
   EXPECT_EQ(o.verdict, Verdict::acceptable);
   EXPECT_EQ(o.reason, "another convention than the oracle's: loss[0]: got 0x0p+0, expected NaN");
   EXPECT_EQ(judge(c, reference_answer(all_ignored, Dtype::float64), Profile::strict).verdict, Verdict::pass);
+  // A finite value off is no convention: it fails as anywhere.
+  ImplResult off = keras;
+  off.outputs[1].values[0] = 0x1p-60;  // per_position[0], exactly 0 for an ignored position
+  const Outcome o2 = judge(c, off, Profile::strict);
+  EXPECT_EQ(o2.verdict, Verdict::fail);
+  EXPECT_EQ(o2.reason.rfind("per_position[0]: got 0x1p-60, expected 0x0p+0", 0), 0u) << o2.reason;
 }
 
 }  // namespace
