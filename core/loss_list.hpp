@@ -11,6 +11,7 @@
 
 #include "core/loss_info.hpp"
 #include "reference/evaluate_cross_entropy.hpp"
+#include "reference/evaluate_soft_label.hpp"
 
 namespace lossoracle {
 
@@ -32,6 +33,12 @@ inline const InputSpec kInput{"input", true, "logits (or log-probabilities for n
 inline const InputSpec kWeight{"weight", false, "class weights, shape (C)"};
 inline const InputSpec kGradOutput{"grad_output", false,
                                    "cotangent of the output for the backward pass; ones by default"};
+
+inline ParamSpec kAlpha(double def) {
+  return {"alpha", ParamType::real, def, {},
+          "smoothing: alpha/k leaves each of the k positive classes (clamped at 0), alpha/C goes to every class"};
+}
+inline const InputSpec kSoftLabels{"target", true, "soft or one-hot labels, shaped like input"};
 
 // One evaluator template, bound both to T and to the oracle's Real.
 template <class T, class Evaluator>
@@ -78,6 +85,26 @@ std::vector<LossDefinition<T>> loss_definitions() {
                  {{"input", true, "log-probabilities log q, any shape"},
                   {"target", true, "probabilities (or their logs), same shape"}, kGradOutput}},
                 LOSSORACLE_EVALUATOR(eval_kl_div)),
+      define<T>({"smooth_soft_labels", "soft_label",
+                 "labels with alpha/k taken from each of the k positive classes (clamped at 0) and alpha/C added to all",
+                 "incendio 0.14.0 smooth_soft_labels", {kAlpha(0.1)},
+                 {{"input", true, "labels (soft or one-hot), classes last: (C) or (d0, .., C)"}, kGradOutput}},
+                LOSSORACLE_EVALUATOR(eval_smooth_soft_labels)),
+      define<T>({"soft_label_cross_entropy_with_logits", "soft_label",
+                 "cross entropy of logits against smoothed soft labels, classes last, reduced along dim 0",
+                 "incendio 0.14.0 soft_label_cross_entropy_with_logits", {kAlpha(0.0), reduction("mean")},
+                 {{"input", true, "logits, classes last: (C) or (d0, .., C)"}, kSoftLabels, kGradOutput}},
+                LOSSORACLE_EVALUATOR(eval_soft_label_cross_entropy_with_logits)),
+      define<T>({"soft_label_cross_entropy", "soft_label",
+                 "cross entropy of probabilities against smoothed soft labels; NaN/inf terms count as 0",
+                 "incendio 0.14.0 soft_label_cross_entropy", {kAlpha(0.0), reduction("mean")},
+                 {{"input", true, "probabilities, classes last: (C) or (d0, .., C)"}, kSoftLabels, kGradOutput}},
+                LOSSORACLE_EVALUATOR(eval_soft_label_cross_entropy)),
+      define<T>({"classification_mae_with_logits", "soft_label",
+                 "sum over classes of |softmax(x) - y|, reduced along the last remaining dimension",
+                 "incendio losses notebook (seed 001) classification_mae_with_logits", {reduction("mean")},
+                 {{"input", true, "logits, classes last: (C) or (d0, .., C)"}, kSoftLabels, kGradOutput}},
+                LOSSORACLE_EVALUATOR(eval_classification_mae_with_logits)),
   };
 }
 
