@@ -11,6 +11,7 @@
 
 #include "core/loss_info.hpp"
 #include "reference/evaluate_cross_entropy.hpp"
+#include "reference/evaluate_label_smoothing.hpp"
 #include "reference/evaluate_soft_label.hpp"
 
 namespace lossoracle {
@@ -38,6 +39,7 @@ inline ParamSpec kAlpha(double def) {
   return {"alpha", ParamType::real, def, {},
           "smoothing: alpha/k leaves each of the k positive classes (clamped at 0), alpha/C goes to every class"};
 }
+inline ParamSpec kEps(const char* doc) { return {"eps", ParamType::real, 0.1, {}, doc}; }
 inline const InputSpec kSoftLabels{"target", true, "soft or one-hot labels, shaped like input"};
 
 // One evaluator template, bound both to T and to the oracle's Real.
@@ -105,6 +107,38 @@ std::vector<LossDefinition<T>> loss_definitions() {
                  "incendio losses notebook (seed 001) classification_mae_with_logits", {reduction("mean")},
                  {{"input", true, "logits, classes last: (C) or (d0, .., C)"}, kSoftLabels, kGradOutput}},
                 LOSSORACLE_EVALUATOR(eval_classification_mae_with_logits)),
+      define<T>({"smooth_labels", "label_smoothing",
+                 "class indices to smoothed one-hot rows: eps/C everywhere, 1 - eps added at the target",
+                 "PyTorch issue #11959 / torchvision smooth_labels(target, num_classes, eps)",
+                 {{"num_classes", ParamType::integer, std::int64_t{0}, {}, "C, the row length", ParamPresence::required},
+                  kEps("smoothing epsilon; not range-checked")},
+                 {{"target", true, "class indices, shape (N)"}}},
+                LOSSORACLE_EVALUATOR(eval_smooth_labels)),
+      define<T>({"fastai_label_smoothing_cross_entropy", "label_smoothing",
+                 "eps/C times the unweighted sum of -log p plus (1 - eps) times nll_loss (weighted)",
+                 "fastai 2.8.12 losses.LabelSmoothingCrossEntropy (class dim 1)",
+                 {kEps("smoothing epsilon; not range-checked"), reduction("mean")},
+                 {kInput, {"target", true, "class indices, (N, d1..dk); -100 is ignored by the nll term only"},
+                  {"weight", false, "class weights, shape (C); the nll term only"}, kGradOutput}},
+                LOSSORACLE_EVALUATOR(eval_fastai_label_smoothing_cross_entropy)),
+      define<T>({"issue11959_label_smoothing_cross_entropy", "label_smoothing",
+                 "(1 - eps) * batch-mean nll - eps * mean_c log p, then reduced (PyTorch issue #11959's class)",
+                 "LabelSmoothingCrossEntropy in PyTorch issue #11959 (seed 004)",
+                 {kEps("smoothing epsilon; not range-checked"), reduction("mean")},
+                 {{"input", true, "logits, (C) or (N, C)"}, {"target", true, "class indices, () or (N); -100 ignored"},
+                  kGradOutput}},
+                LOSSORACLE_EVALUATOR(eval_issue11959_label_smoothing_cross_entropy)),
+      define<T>({"label_smoothed_nll_loss", "label_smoothing",
+                 "fairseq: (1 - eps - eps/(C-1)) * nll + eps/(C-1) * sum of -log p, on log-probabilities",
+                 "fairseq label_smoothed_nll_loss (criterions/label_smoothed_cross_entropy.py @ 3d262bb2)",
+                 {{"epsilon", ParamType::real, 0.0, {}, "the target keeps 1 - epsilon, other classes get epsilon/(C-1)",
+                   ParamPresence::required},
+                  {"ignore_index", ParamType::integer, std::int64_t{0}, {},
+                   "positions whose target equals it contribute 0; absent = None", ParamPresence::optional},
+                  {"reduce", ParamType::boolean, true, {}, "sum over positions"}},
+                 {{"input", true, "log-probabilities, classes last: (C) or (d0, .., C)"},
+                  {"target", true, "class indices, (..) or (.., 1)"}, kGradOutput}},
+                LOSSORACLE_EVALUATOR(eval_label_smoothed_nll_loss)),
   };
 }
 
