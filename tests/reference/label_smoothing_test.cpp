@@ -617,6 +617,27 @@ TEST(LabelSmoothingConventions, FastaiAgainstPyTorchLabelSmoothing) {
   EXPECT_TRUE(same_value(f.loss[0] - t.loss[0], Mp(0.3) / 3 * ignored_row));
 }
 
+// fastai forms both terms always: with eps = 0 a -inf logit makes the
+// smoothing term 0 * inf = NaN, where PyTorch skips the term (1.13.1: fastai
+// NaN, cross_entropy 1.3133).
+TEST(LabelSmoothingConventions, FastaiWithEpsZeroStillFormsTheSmoothingTerm) {
+  const json x = json::array({json::array({0, "-inf", 1})});
+  const reference::OracleAnswer f = oracle_answer(resolved_case(
+      {{"loss", "fastai_label_smoothing_cross_entropy"}, {"params", {{"eps", 0.0}}}, {"inputs", {{"input", x}, {"target", {0}}}}}));
+  const reference::OracleAnswer t = oracle_answer(
+      resolved_case({{"loss", "cross_entropy"}, {"inputs", {{"input", x}, {"target", {0}}}}}));
+  EXPECT_EQ(output_named(f, "loss").values[0].status, ProofStatus::nan);
+  const auto& v = output_named(t, "loss").values[0];
+  ASSERT_TRUE(settled(v));
+  EXPECT_NEAR(v.f64, 1.3133, 1e-4);
+}
+
+TEST(LabelSmoothingSemantics, SmoothLabelsOfNoTargetsIsAnEmptyMatrix) {
+  const reference::OracleAnswer a = oracle_answer(resolved_case(
+      {{"loss", "smooth_labels"}, {"params", {{"num_classes", 3}}}, {"inputs", {{"target", {{"shape", {0}}, {"data", json::array()}}}}}}));
+  EXPECT_EQ(output_named(a, "loss").shape, (Shape{0, 3}));
+}
+
 // eps/C (PyTorch, Keras, optax, timm, fastai, torchvision's smooth_labels)
 // against eps'/(C-1) (fairseq): the target keeps 1 - eps + eps/C against
 // 1 - eps', the others eps/C against eps'/(C-1); equal exactly when
