@@ -44,6 +44,7 @@ int run_eval(std::istream& in, std::ostream& out, const reference::OracleOptions
     json request;
     json answer;
     try {
+      check_integer_literals(line);
       request = json::parse(line);
       if (request.is_object() && request.contains("id")) answer["id"] = request["id"];
       LossCase c = case_from_json(request);

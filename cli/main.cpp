@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli/eval_command.hpp"
+#include "cli/golden_command.hpp"
 #include "core/registry.hpp"
 
 int main(int argc, char** argv) {
@@ -28,6 +29,13 @@ int main(int argc, char** argv) {
 
   auto* losses = app.add_subcommand("losses", "list the losses of the registry with their parameters");
 
+  auto* golden = app.add_subcommand("golden", "regenerate the golden test vectors from their sources (docs/golden-format.md)");
+  cli::GoldenOptions golden_options;
+  golden->add_option("--sources", golden_options.sources, "folder of source cases (*.jsonl) and flags.json")
+      ->capture_default_str();
+  golden->add_option("--out", golden_options.out, "folder of the vector files (<loss>_test.json)")->capture_default_str();
+  golden->add_flag("--check", golden_options.check, "write nothing; exit 1 if a vector file is not what the sources give");
+
   CLI11_PARSE(app, argc, argv);
 
   if (*losses) {
@@ -45,6 +53,8 @@ int main(int argc, char** argv) {
     }
     return 0;
   }
+
+  if (*golden) return cli::run_golden(golden_options, std::cout, std::cerr);
 
   if (*eval) {
     if (options.max_bits < options.start_bits) {

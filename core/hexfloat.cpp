@@ -1,6 +1,7 @@
 #include "core/hexfloat.hpp"
 
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -17,6 +18,14 @@ std::string hex64(double v) {
 }
 
 std::string hex32(float v) { return hex64(static_cast<double>(v)); }
+
+std::string shortest_decimal(double v) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  char buf[64];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
+}
 
 std::optional<double> parse_real(const std::string& text) {
   if (text == "nan" || text == "NaN") return std::numeric_limits<double>::quiet_NaN();

@@ -10,9 +10,11 @@
 #include <vector>
 
 #include "core/loss_info.hpp"
+#include "reference/evaluate_cost_matrix.hpp"
 #include "reference/evaluate_cross_entropy.hpp"
 #include "reference/evaluate_label_smoothing.hpp"
 #include "reference/evaluate_soft_label.hpp"
+#include "reference/evaluate_unit_scaled.hpp"
 
 namespace lossoracle {
 
@@ -32,6 +34,10 @@ inline const ParamSpec kIgnoreIndex{"ignore_index", ParamType::integer, std::int
                                     "positions whose target equals it contribute nothing (class-index targets only)"};
 inline const InputSpec kInput{"input", true, "logits (or log-probabilities for nll_loss), (C) or (N, C, d1..dk)"};
 inline const InputSpec kWeight{"weight", false, "class weights, shape (C)"};
+inline const InputSpec kCostMatrix{"cost_matrix", true,
+                                   "D, shape (C, C): D[i][j] weighs the pair (true class i, predicted class j)"};
+inline const InputSpec kCostTarget{"target", true,
+                                   "class indices, () or (N); -C..-1 wrap as in PyTorch's D[targ]"};
 inline const InputSpec kGradOutput{"grad_output", false,
                                    "cotangent of the output for the backward pass; ones by default"};
 
@@ -140,6 +146,47 @@ std::vector<LossDefinition<T>> loss_definitions() {
                  {{"input", true, "log-probabilities, classes last: (C) or (d0, .., C)"},
                   {"target", true, "class indices, (..) or (.., 1)"}, kGradOutput}},
                 LOSSORACLE_EVALUATOR(eval_label_smoothed_nll_loss)),
+      define<T>({"per_pair_weighted_ce", "cost_matrix",
+                 "cross entropy of soft targets with per-pair weights: -sum_i t_i (log_softmax(x) D^T)_i",
+                 "K. Frank's perPairWeightedCE (PyTorch forums, seed 002)", {reduction("mean")},
+                 {{"input", true, "logits, (N, C)"}, {"target", true, "class probabilities, (N, C)"}, kCostMatrix,
+                  kGradOutput}},
+                LOSSORACLE_EVALUATOR(eval_per_pair_weighted_ce)),
+      define<T>({"misclass_a", "cost_matrix", "expected misclassification cost D[y, c] p_c, elementwise",
+                 "K. Frank's misclassA (PyTorch forums, seed 002), on probabilities as published",
+                 {reduction("mean")}, {{"input", true, "probabilities, (C) or (N, C)"}, kCostTarget, kCostMatrix,
+                                       kGradOutput}},
+                LOSSORACLE_EVALUATOR(eval_misclass_a)),
+      define<T>({"misclass_a_logits", "cost_matrix", "misclass_a of softmax(input): D[y, c] softmax(x)_c",
+                 "K. Frank's misclassA (seed 002) composed with softmax", {reduction("mean")},
+                 {{"input", true, "logits, (C) or (N, C)"}, kCostTarget, kCostMatrix, kGradOutput}},
+                LOSSORACLE_EVALUATOR(eval_misclass_a_logits)),
+      define<T>({"misclass_b_as_published", "cost_matrix",
+                 "K. Frank's misclassB as printed: D[y, c] (-log(clamp(p_c - 1, min=clamp_min))), a constant "
+                 "for probabilities",
+                 "K. Frank's misclassB (PyTorch forums, seed 002), clamp bug included",
+                 {reduction("mean"),
+                  {"clamp_min", ParamType::real, 1e-7, {},
+                   "clamp's min; 1e-7 as binary64 (a float64 tensor); float32 PyTorch uses 0x1.ad7f2ap-24"}},
+                 {{"input", true, "probabilities, (C) or (N, C)"}, kCostTarget, kCostMatrix, kGradOutput}},
+                LOSSORACLE_EVALUATOR(eval_misclass_b_as_published)),
+      define<T>({"misclass_b", "cost_matrix",
+                 "misclassification cost with a log divergence: D[y, c] (-log(1 - softmax(x)_c)), from logits",
+                 "the loss K. Frank's misclassB (seed 002) intends, computed stably from logits",
+                 {reduction("mean")}, {{"input", true, "logits, (C) or (N, C)"}, kCostTarget, kCostMatrix,
+                                       kGradOutput}},
+                LOSSORACLE_EVALUATOR(eval_misclass_b)),
+      define<T>({"unit_scaled_cross_entropy", "unit_scaled",
+                 "cross entropy of mult * input, sum or sum / batch size; extra output: the library's unit-scaled "
+                 "backward V / sqrt(V - 1) dS/dz",
+                 "Graphcore unit_scaling 0.3.5 unit_scaling.functional.cross_entropy",
+                 {reduction("mean"), kIgnoreIndex,
+                  {"mult", ParamType::real, 1.0, {}, "the logits are multiplied by it before the cross entropy"},
+                  {"label_smoothing", ParamType::real, 0.0, {}, "unsupported by unit_scaling: any other value is an error"}},
+                 {{"input", true, "logits, (V) or (B, V)"},
+                  {"target", true, "class indices (B) or () , or probabilities shaped like input"},
+                  {"weight", false, "unsupported by unit_scaling: giving it is an error"}, kGradOutput}},
+                LOSSORACLE_EVALUATOR(eval_unit_scaled_cross_entropy)),
   };
 }
 

@@ -1,6 +1,9 @@
 #include "core/protocol.hpp"
 
+#include <cctype>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 
 #include "core/error.hpp"
 #include "core/hexfloat.hpp"
@@ -132,6 +135,46 @@ LossCase case_from_json(const json& j) {
     if (key != "loss" && key != "params" && key != "inputs" && key != "id")
       throw InputError(key, "unknown field \"" + key + "\" (expected id, loss, params, inputs)");
   return c;
+}
+
+void check_integer_literals(const std::string& line) {
+  bool in_string = false;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    const char ch = line[i];
+    if (in_string) {
+      if (ch == '\\') ++i;
+      else if (ch == '"') in_string = false;
+      continue;
+    }
+    if (ch == '"') {
+      in_string = true;
+      continue;
+    }
+    if (!(std::isdigit(static_cast<unsigned char>(ch)) || ch == '-')) continue;
+    std::size_t end = i + (ch == '-' ? 1 : 0);
+    while (end < line.size() && std::isdigit(static_cast<unsigned char>(line[end]))) ++end;
+    const bool integral = end == line.size() || (line[end] != '.' && line[end] != 'e' && line[end] != 'E');
+    std::string digits = line.substr(i, end - i);
+    if (integral && digits.size() > 18) {
+      // Exact when the binary64 nearest to it prints back as the same integer.
+      const double d = std::strtod(digits.c_str(), nullptr);
+      char buf[400];
+      std::snprintf(buf, sizeof buf, "%.0f", d);
+      std::string canonical = digits;
+      const bool negative = canonical[0] == '-';
+      if (negative) canonical.erase(0, 1);
+      canonical.erase(0, std::min(canonical.find_first_not_of('0'), canonical.size() - 1));
+      if (negative && canonical != "0") canonical.insert(0, "-");
+      if (canonical != buf)
+        throw InputError("json", "integer " + digits + " at column " + std::to_string(i + 1) +
+                                     " is not exactly a binary64; give it as a hex float");
+    }
+    // Skip the rest of the number token (fraction, exponent).
+    while (end < line.size() && (std::isalnum(static_cast<unsigned char>(line[end])) || line[end] == '.' ||
+                                 line[end] == '+' || line[end] == '-'))
+      ++end;
+    i = end - 1;
+  }
 }
 
 json answer_to_json(const reference::OracleAnswer& a) {

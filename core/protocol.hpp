@@ -18,4 +18,9 @@ nlohmann::json tensor_to_json(const Tensor& t);  // {"shape": [...], "data": [he
 
 nlohmann::json answer_to_json(const reference::OracleAnswer& a);
 
+// JSON integers beyond the 64-bit range reach the parser's caller already
+// rounded to binary64; this rejects, on the raw text, any that were not
+// exactly a binary64 (InputError("json") quoting the literal).
+void check_integer_literals(const std::string& line);
+
 }  // namespace lossoracle

@@ -58,7 +58,8 @@ void resolve_case(const LossInfo& info, LossCase& c) {
     }
     if (!type_matches(spec->type, value))
       throw InputError("params." + name,
-                       info.name + ": parameter '" + name + "' must be a " + param_type_name(spec->type));
+                       info.name + ": parameter '" + name + "' must be " +
+                           (spec->type == ParamType::integer ? "an " : "a ") + param_type_name(spec->type));
     if (!spec->choices.empty()) {
       const std::string& s = std::get<std::string>(value);
       bool ok = false;

@@ -70,18 +70,6 @@ LossResult<T> nll_loss(const IndexTargetOptions& o, const ClassLayout& L, const 
   return r;
 }
 
-// The backward of log_softmax for one position: given the cotangent G on
-// logp, d/dx_j = G_j - p_j sum_c G_c. Kept in this two-stage form (cotangent on
-// logp first, as PyTorch's autograd does) so that infinite cotangents and
-// non-finite rows give PyTorch's NaN/inf patterns, not a closed form's.
-template <class T>
-void log_softmax_backward(const ClassLayout& L, std::int64_t pos, const std::vector<T>& p, const std::vector<T>& G,
-                          std::vector<T>& grad_input) {
-  T total(0.0);
-  for (std::int64_t c = 0; c < L.classes; ++c) total += G[c];
-  for (std::int64_t j = 0; j < L.classes; ++j) grad_input[L.at(pos, j)] = G[j] - p[j] * total;
-}
-
 // cross_entropy with class indices (PyTorch's cross_entropy_loss and
 // cross_entropy_loss_label_smoothing):
 //   nll_n = w[y_n] (-logp_{n,y_n}),  smooth_n = sum_c w_c (-logp_{n,c}),  both 0 if ignored,
@@ -151,7 +139,7 @@ LossResult<T> cross_entropy_index(const IndexTargetOptions& o, const ClassLayout
       if (smoothing)
         for (std::int64_t c = 0; c < L.classes; ++c) G[c] += -(g_smooth * class_weight(weight, c));
     }
-    log_softmax_backward(L, pos, probs[pos], G, r.grad_input);
+    log_softmax_backward(L, x, pos, probs[pos], G, r.grad_input);
   }
   return r;
 }
@@ -198,7 +186,7 @@ LossResult<T> cross_entropy_probs(Reduction reduction, const ClassLayout& L, con
       G[c] = -(g * smoothed(k) * class_weight(weight, c));
       r.grad_target[k] = -(g * class_weight(weight, c) * logps[pos][c] * keep);
     }
-    log_softmax_backward(L, pos, probs[pos], G, r.grad_input);
+    log_softmax_backward(L, x, pos, probs[pos], G, r.grad_input);
   }
   return r;
 }

@@ -2,7 +2,35 @@
 
 #include <cmath>
 
+#include "core/hexfloat.hpp"
+
 namespace lossoracle::reference {
+
+namespace {
+
+// PyTorch prints sizes as [2, 4].
+std::string sizes_text(const Shape& shape) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+// PyTorch's own words for a class-index target of the wrong shape (nll_loss
+// and nll_loss2d/nd checks), so a user can search for them.
+std::string torch_target_shape_message(const Shape& input, const Shape& target) {
+  if (input.size() == 1)
+    return "Expected target to be 0D when input is 1D, but got target.dim =" + std::to_string(target.size());
+  if (input.size() == 2) {
+    if (target.size() > 1) return "0D or 1D target tensor expected, multi-target not supported";
+    return "Expected input batch_size (" + std::to_string(input[0]) + ") to match target batch_size (" +
+           std::to_string(target.empty() ? 1 : target[0]) + ").";
+  }
+  Shape expected{input[0]};
+  expected.insert(expected.end(), input.begin() + 2, input.end());
+  return "Expected target size " + sizes_text(expected) + ", got " + sizes_text(target);
+}
+
+}  // namespace
 
 const Tensor& required(const LossCase& c, const std::string& name) {
   const Tensor* t = c.find(name);
@@ -22,7 +50,7 @@ void check_class_weights(const LossCase& c, const ClassLayout& L) {
     throw InputError("inputs.weight", c.loss + ": weight tensor should be defined either for all " +
                                           std::to_string(L.classes) +
                                           " classes or no classes but got weight tensor of shape: " +
-                                          shape_text(w->shape));
+                                          sizes_text(w->shape));
 }
 
 void check_grad_output(const LossCase& c, const Shape& expected) {
@@ -38,16 +66,17 @@ std::vector<std::int64_t> class_indices(const LossCase& c, const Tensor& target,
                                         const Shape& input_shape) {
   if (target.shape != L.position_shape)
     throw InputError("inputs.target",
-                     c.loss + ": for input of shape " + shape_text(input_shape) + " the target must have shape " +
+                     c.loss + ": " + torch_target_shape_message(input_shape, target.shape) + " (for input of shape " +
+                         shape_text(input_shape) + " the target must have shape " +
                          shape_text(L.position_shape) + " (class indices)" +
                          (c.loss == "cross_entropy" ? " or " + shape_text(input_shape) + " (class probabilities)" : "") +
-                         ", got " + shape_text(target.shape));
+                         ", got " + shape_text(target.shape) + ")");
   std::vector<std::int64_t> y(target.values.size());
   for (std::size_t k = 0; k < y.size(); ++k) {
     const double v = target.values[k];
     if (!std::isfinite(v) || v != std::floor(v) || std::fabs(v) > 9.0e15)
       throw InputError("inputs.target", c.loss + ": target" + index_text(target.shape, static_cast<std::int64_t>(k)) +
-                                            " = " + std::to_string(v) + " is not an integer class index");
+                                            " = " + shortest_decimal(v) + " is not an integer class index");
     y[k] = static_cast<std::int64_t>(v);
   }
   return y;

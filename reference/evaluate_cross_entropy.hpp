@@ -3,6 +3,7 @@
 // order and with its messages, then runs the family's template.
 #pragma once
 
+#include "core/hexfloat.hpp"
 #include "reference/cross_entropy.hpp"
 #include "reference/evaluate.hpp"
 #include "reference/kl_div.hpp"
@@ -65,7 +66,7 @@ LossResult<T> eval_cross_entropy(const LossCase& c, const Inputs<T>& v) {
   auto check_eps = [&] {
     if (eps > 1.0)
       throw InputError("params.label_smoothing",
-                       c.loss + ": label_smoothing must be between 0.0 and 1.0. Got: " + std::to_string(eps));
+                       c.loss + ": label_smoothing must be between 0.0 and 1.0. Got: " + shortest_decimal(eps));
   };
   check_grad_output(c, reduced_shape(o.reduction, L.position_shape));
   const std::vector<T>* w = optional_values(v, "weight");

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "core/hexfloat.hpp"
 #include "reference/evaluate.hpp"
 #include "reference/label_smoothing.hpp"
 
@@ -24,7 +25,7 @@ inline std::vector<std::int64_t> integer_values(const LossCase& c, const Tensor&
     if (!std::isfinite(v) || v != std::floor(v) || std::fabs(v) > 9.0e15)
       throw InputError("inputs.target", c.loss + ": " + op + "(): Expected dtype int64 for index (target" +
                                             index_text(t.shape, static_cast<std::int64_t>(k)) + " = " +
-                                            std::to_string(v) + " is not an integer)");
+                                            shortest_decimal(v) + " is not an integer)");
     out[k] = static_cast<std::int64_t>(v);
   }
   return out;

@@ -53,7 +53,10 @@ LossResult<T> kl_div(Reduction reduction, bool log_target, const Shape& shape, c
     } else {
       r.grad_input[k] = -(g * t[k]);
       const double tv = value_of(t[k]);
-      const T xlogy_self = std::isnan(tv) ? nan : (tv == 0.0 || value_of(g) == 0.0) ? T(0.0) : T(g * log(t[k]));
+      // xlogy(g, t) is 0 for a zero cotangent: decided on the exact grad_output,
+      // never on the computed quotient g, which may underflow in binary64.
+      const bool g_zero = grad_output && value_of((*grad_output)[reduction == Reduction::none ? k : 0]) == 0.0;
+      const T xlogy_self = std::isnan(tv) ? nan : (tv == 0.0 || g_zero) ? T(0.0) : T(g * log(t[k]));
       r.grad_target[k] = xlogy_self + g * t[k] / t[k] - g * x[k];
     }
   }

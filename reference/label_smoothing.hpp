@@ -95,7 +95,7 @@ LossResult<T> fastai_label_smoothing_cross_entropy(Reduction reduction, const Cl
     const T g_nll = reduction == Reduction::mean ? T(-((keep * g) / W)) : T(-(keep * g));
     for (std::int64_t k = 0; k < L.classes; ++k) G[k] = -g_smooth;
     if (y[pos] != kNllDefaultIgnoreIndex) G[y[pos]] += class_weight(weight, y[pos]) * g_nll;
-    log_softmax_backward(L, pos, probs[pos], G, r.grad_input);
+    log_softmax_backward(L, x, pos, probs[pos], G, r.grad_input);
   }
   return r;
 }
@@ -144,7 +144,7 @@ LossResult<T> issue11959_label_smoothing_cross_entropy(Reduction reduction, cons
   for (std::int64_t pos = 0; pos < P; ++pos) {
     for (std::int64_t k = 0; k < L.classes; ++k) G[k] = (-red.cotangent[pos] * e) / c;
     if (y[pos] != kNllDefaultIgnoreIndex) G[y[pos]] += g_nll;
-    log_softmax_backward(L, pos, probs[pos], G, r.grad_input);
+    log_softmax_backward(L, x, pos, probs[pos], G, r.grad_input);
   }
   return r;
 }

@@ -15,6 +15,7 @@ const char* status_name(ProofStatus s) {
     case ProofStatus::exact: return "exact";
     case ProofStatus::proved: return "proved";
     case ProofStatus::tie: return "tie";
+    case ProofStatus::zero: return "zero";
     case ProofStatus::nan: return "nan";
     case ProofStatus::unresolved: return "unresolved";
   }
@@ -109,6 +110,19 @@ RoundedValue round_enclosure(const Real& value) {
     r.tie32 = mpfr_number_p(lo) && midpoint32(lo);
     r.status = (r.tie64 || r.tie32) ? ProofStatus::tie : ProofStatus::exact;
     r.decimal = decimal_of(lo);
+    return r;
+  }
+
+  // Half the smallest binary64 subnormal: every value of magnitude up to it
+  // rounds (ties to even) to zero in binary64, and so also in binary32.
+  Mpfr half_tiny(8);
+  mpfr_set_ui_2exp(half_tiny.v, 1, -1075, MPFR_RNDN);
+  if (mpfr_number_p(lo) && mpfr_number_p(hi) && mpfr_cmpabs(lo, half_tiny.v) <= 0 &&
+      mpfr_cmpabs(hi, half_tiny.v) <= 0) {
+    r.status = ProofStatus::zero;
+    r.f64 = 0.0;
+    r.f32 = 0.0f;
+    r.decimal = "0";
     return r;
   }
 

@@ -11,6 +11,8 @@ enum class ProofStatus {
   exact,       // the enclosure is one point: no rounding error anywhere; both formats are round-to-nearest-even of it
   proved,      // every point of the enclosure rounds to the same binary64 and the same binary32
   tie,         // exact, and a midpoint between two neighbours of a format (see tie64/tie32): ties-to-even applied
+  zero,        // the enclosure lies within [-2^-1075, 2^-1075]: both formats round every point of it to 0 (possibly an
+               // exact zero reached by cancellation, which intervals cannot prove; the sign is not certified)
   nan,         // NaN by the loss's semantics (an undefined operation on the exact inputs), seen at two precisions
   unresolved,  // the precision cap was reached before the enclosure decided the rounding
 };

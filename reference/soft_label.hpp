@@ -192,7 +192,7 @@ LossResult<T> soft_label_cross_entropy_with_logits(Reduction reduction, const Cl
       G[c] = s * -targets[pos][c];
       if (passes_gradient(froms[pos][c])) r.grad_target[L.at(pos, c)] = -(s * logps[pos][c]);
     }
-    log_softmax_backward(L, pos, probs[pos], G, r.grad_input);
+    log_softmax_backward(L, x, pos, probs[pos], G, r.grad_input);
   }
   return r;
 }

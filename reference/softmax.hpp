@@ -15,16 +15,15 @@
 
 namespace lossoracle::reference {
 
-// log p and p of one position. The max shift is exact (inputs are exact) and
-// only keeps exp in range; it does not change the value. As in PyTorch, a row
-// holding NaN or +inf, or only -inf, is NaN throughout; a -inf entry is a
-// class of probability exactly 0.
+// e_c = exp(x_c - m) and E = sum_c e_c of one position, m its largest
+// logit. The max shift is exact (inputs are exact) and only keeps exp in
+// range; it does not change any value. Returns false for a row that PyTorch
+// makes NaN throughout: one holding NaN or +inf, or only -inf. A -inf entry
+// gives e_c = 0 exactly: a class of probability 0.
 template <class T>
-void softmax_position(const ClassLayout& L, const std::vector<T>& x, std::int64_t pos, std::vector<T>& logp,
-                      std::vector<T>& p) {
+bool shifted_exponentials(const ClassLayout& L, const std::vector<T>& x, std::int64_t pos, std::vector<T>& shifted,
+                          std::vector<T>& e, T& total) {
   const std::int64_t C = L.classes;
-  logp.assign(C, T(0.0));
-  p.assign(C, T(0.0));
   double m = -std::numeric_limits<double>::infinity();
   bool undefined = false;
   for (std::int64_t c = 0; c < C; ++c) {
@@ -32,25 +31,68 @@ void softmax_position(const ClassLayout& L, const std::vector<T>& x, std::int64_
     if (std::isnan(v) || v == std::numeric_limits<double>::infinity()) undefined = true;
     if (v > m) m = v;
   }
-  if (undefined || m == -std::numeric_limits<double>::infinity()) {
+  if (undefined || m == -std::numeric_limits<double>::infinity()) return false;
+  const T shift(m);
+  total = T(0.0);
+  shifted.resize(C);
+  e.resize(C);
+  for (std::int64_t c = 0; c < C; ++c) {
+    shifted[c] = x[L.at(pos, c)] - shift;
+    e[c] = exp(shifted[c]);
+    total += e[c];
+  }
+  return true;
+}
+
+// log p and p of one position; NaN throughout for an undefined row (above).
+template <class T>
+void softmax_position(const ClassLayout& L, const std::vector<T>& x, std::int64_t pos, std::vector<T>& logp,
+                      std::vector<T>& p) {
+  const std::int64_t C = L.classes;
+  std::vector<T> shifted, e;
+  T total(0.0);
+  if (!shifted_exponentials(L, x, pos, shifted, e, total)) {
     const T nan(std::numeric_limits<double>::quiet_NaN());
     logp.assign(C, nan);
     p.assign(C, nan);
     return;
   }
-  const T shift(m);
-  T total(0.0);
-  std::vector<T> shifted(C);
-  for (std::int64_t c = 0; c < C; ++c) {
-    shifted[c] = x[L.at(pos, c)] - shift;
-    p[c] = exp(shifted[c]);
-    total += p[c];
-  }
   const T log_total = log(total);
+  logp.resize(C);
+  p.resize(C);
   for (std::int64_t c = 0; c < C; ++c) {
     logp[c] = shifted[c] - log_total;
-    p[c] = p[c] / total;
+    p[c] = e[c] / total;
   }
+}
+
+template <class T>
+bool all_finite(const std::vector<T>& v) {
+  for (const T& a : v)
+    if (!std::isfinite(value_of(a))) return false;
+  return true;
+}
+
+// The backward of log_softmax for one position: given the cotangent G on
+// logp, d/dx_j = G_j - p_j sum_c G_c. Losses call it after forming G (the
+// two-stage order of PyTorch's autograd), so infinite cotangents and
+// non-finite rows give PyTorch's NaN/inf patterns. Where everything is
+// finite it is evaluated as (E G_j - e_j sum_c G_c) / E, the same number
+// written over the unnormalised exponentials: for equal logits (e_c = 1,
+// E = C) that is one exact quotient, which an interval can pin to a point
+// (and so prove a tie), where p_j = 1/C could not.
+template <class T>
+void log_softmax_backward(const ClassLayout& L, const std::vector<T>& x, std::int64_t pos, const std::vector<T>& p,
+                          const std::vector<T>& G, std::vector<T>& grad_input) {
+  T total(0.0);
+  for (std::int64_t c = 0; c < L.classes; ++c) total += G[c];
+  std::vector<T> shifted, e;
+  T E(0.0);
+  if (all_finite(G) && all_finite(p) && shifted_exponentials(L, x, pos, shifted, e, E)) {
+    for (std::int64_t j = 0; j < L.classes; ++j) grad_input[L.at(pos, j)] = (E * G[j] - e[j] * total) / E;
+    return;
+  }
+  for (std::int64_t j = 0; j < L.classes; ++j) grad_input[L.at(pos, j)] = G[j] - p[j] * total;
 }
 
 // Output shaped like the input; grad_output (like the input) defaults to ones.
@@ -62,17 +104,15 @@ LossResult<T> log_softmax(const ClassLayout& L, const Shape& input_shape, const 
   r.loss_shape = input_shape;
   r.loss.assign(x.size(), T(0.0));
   r.grad_input.assign(x.size(), T(0.0));
-  std::vector<T> logp, p;
+  std::vector<T> logp, p, G(L.classes);
   for (std::int64_t pos = 0; pos < L.positions(); ++pos) {
     softmax_position(L, x, pos, logp, p);
-    T gsum(0.0);
-    for (std::int64_t c = 0; c < L.classes; ++c) gsum += grad_output ? (*grad_output)[L.at(pos, c)] : T(1.0);
     for (std::int64_t c = 0; c < L.classes; ++c) {
       const std::int64_t k = L.at(pos, c);
       r.loss[k] = logp[c];
-      // d logp_c / d x_j = delta_cj - p_j
-      r.grad_input[k] = (grad_output ? (*grad_output)[k] : T(1.0)) - p[c] * gsum;
+      G[c] = grad_output ? (*grad_output)[k] : T(1.0);
     }
+    log_softmax_backward(L, x, pos, p, G, r.grad_input);
   }
   return r;
 }
@@ -85,19 +125,22 @@ LossResult<T> softmax(const ClassLayout& L, const Shape& input_shape, const std:
   r.loss_shape = input_shape;
   r.loss.assign(x.size(), T(0.0));
   r.grad_input.assign(x.size(), T(0.0));
-  std::vector<T> logp, p;
-  auto g = [&](std::int64_t k) { return grad_output ? (*grad_output)[k] : T(1.0); };
+  std::vector<T> logp, p, shifted, e, g(L.classes);
   for (std::int64_t pos = 0; pos < L.positions(); ++pos) {
     softmax_position(L, x, pos, logp, p);
+    for (std::int64_t c = 0; c < L.classes; ++c) g[c] = grad_output ? (*grad_output)[L.at(pos, c)] : T(1.0);
+    // d p_c / d x_j = p_c (delta_cj - p_j), so the VJP is p_c (g_c - sum_j g_j p_j),
+    // written p_c sum_j p_j (g_c - g_j) (as sum_j p_j = 1): equal cotangents
+    // give an exact zero. Over the unnormalised exponentials it is
+    // e_c sum_j e_j (g_c - g_j) / E^2, exact up to one quotient for equal logits.
+    T E(0.0);
+    const bool exps = all_finite(g) && shifted_exponentials(L, x, pos, shifted, e, E);
     for (std::int64_t c = 0; c < L.classes; ++c) {
       const std::int64_t k = L.at(pos, c);
       r.loss[k] = p[c];
-      // d p_c / d x_j = p_c (delta_cj - p_j), so the VJP is p_c (g_c - sum_j g_j p_j),
-      // written p_c sum_j p_j (g_c - g_j) (as sum_j p_j = 1): equal cotangents then
-      // give an exact zero, which an interval could never prove from 1 - sum_j p_j.
       T inner(0.0);
-      for (std::int64_t j = 0; j < L.classes; ++j) inner += p[j] * (g(k) - g(L.at(pos, j)));
-      r.grad_input[k] = p[c] * inner;
+      for (std::int64_t j = 0; j < L.classes; ++j) inner += (exps ? e[j] : p[j]) * (g[c] - g[j]);
+      r.grad_input[k] = exps ? T(e[c] * inner / (E * E)) : T(p[c] * inner);
     }
   }
   return r;

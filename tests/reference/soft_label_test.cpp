@@ -284,7 +284,7 @@ Expected textbook(const Draw& d) {
 // to binary64 (zeros by value); a NaN status only where the textbook gives NaN.
 testing::AssertionResult matches(const reference::OracleAnswer& a, const std::string& name, const std::vector<M>& want,
                                  int& compared, int& total) {
-  const auto& out = output_named(a, name).values;
+  const auto& out = output(a, name).values;
   if (out.size() != want.size())
     return testing::AssertionFailure() << name << ": " << out.size() << " values, expected " << want.size();
   for (std::size_t i = 0; i < out.size(); ++i) {
@@ -321,7 +321,7 @@ TEST(SoftLabelSemantics, OracleEqualsTextbookFormulasBitForBit) {
           if (loss == "smooth_soft_labels" && std::string(reduction) != "none") continue;
           for (int i = 0; i < 8; ++i) {
             const Draw d = drawer.draw(loss, rank, alpha, reduction, i % 2 == 1, false);
-            const reference::OracleAnswer a = oracle_answer(d.to_case());
+            const reference::OracleAnswer a = oracle(d.to_case());
             const Expected e = textbook(d);
             ++cases;
             ASSERT_TRUE(matches(a, "loss", e.loss, compared, total)) << describe(d);
@@ -375,7 +375,7 @@ std::vector<Printed> seed001_prints() {
        {"0.8700", "0.0700", "0.0200", "0.0200", "0.0200", "0.3200", "0.6200", "0.0200", "0.0200", "0.0200", "0.0200",
         "0.0867", "0.1867", "0.6867", "0.0200"}},
       {{{"loss", "smooth_soft_labels"}, {"params", {{"alpha", 0.0}}}, {"inputs", {{"input", kSmooth}}}},
-       {".9", ".1", "0", "0", "0", ".35", ".65", "0", "0", "0", "0", ".1", ".2", ".7", "0"}},
+       {"0.9", "0.1", "0", "0", "0", "0.35", "0.65", "0", "0", "0", "0", "0.1", "0.2", "0.7", "0"}},
       {ce(L, kLogits, kOneHot, 0.0, "none"), {"0.0784", "0.0527", "2.4519"}},
       {ce(L, kLogits, kOneHot, 0.0, "sum"), {"2.5830"}},
       {ce(L, kLogits, kOneHot, 0.0, "mean"), {"0.8610"}},
@@ -396,8 +396,8 @@ std::vector<Printed> seed001_prints() {
 
 TEST(SoftLabelDocument, EveryNumberSeed001PrintsRoundsToThePrintedDigits) {
   for (const Printed& p : seed001_prints()) {
-    const reference::OracleAnswer a = oracle_answer(resolved_case(p.request));
-    const auto& loss = output_named(a, "loss").values;
+    const reference::OracleAnswer a = oracle(resolved_case(p.request));
+    const auto& loss = output(a, "loss").values;
     ASSERT_EQ(loss.size(), p.digits.size()) << p.request.dump();
     for (std::size_t i = 0; i < loss.size(); ++i) {
       ASSERT_TRUE(settled(loss[i])) << p.request.dump();
@@ -410,8 +410,8 @@ TEST(SoftLabelDocument, EveryNumberSeed001PrintsRoundsToThePrintedDigits) {
 // y_hat itself is torch's float32 softmax: within 3 ulps of the correctly
 // rounded values (it is not correctly rounded: 11 of 15 entries differ).
 TEST(SoftLabelDocument, RecoveredYHatIsTorchsFloat32Softmax) {
-  const reference::OracleAnswer a = oracle_answer(resolved_case({{"loss", "softmax"}, {"inputs", {{"input", kLogits}}}}));
-  const auto& p = output_named(a, "loss").values;
+  const reference::OracleAnswer a = oracle(resolved_case({{"loss", "softmax"}, {"inputs", {{"input", kLogits}}}}));
+  const auto& p = output(a, "loss").values;
   int differ = 0;
   for (std::size_t i = 0; i < p.size(); ++i) {
     const float torch = static_cast<float>(*parse_real(kYHat[i / 5][i % 5].get<std::string>()));
@@ -423,7 +423,7 @@ TEST(SoftLabelDocument, RecoveredYHatIsTorchsFloat32Softmax) {
 }
 
 TEST(SoftLabelDocument, NegativeAlphaIsRejectedWithTheNotebooksMessage) {
-  const RaisedError e = error_of({{"loss", "smooth_soft_labels"}, {"params", {{"alpha", -0.1}}}, {"inputs", {{"input", kSmooth}}}});
+  const RaisedError e = raised_error_of({{"loss", "smooth_soft_labels"}, {"params", {{"alpha", -0.1}}}, {"inputs", {{"input", kSmooth}}}});
   ASSERT_TRUE(e.raised);
   EXPECT_EQ(e.field, "params.alpha");
   EXPECT_EQ(e.message, "smooth_soft_labels: Alpha must be non-negative.");
@@ -438,13 +438,13 @@ TEST(SoftLabelDocument, GoldenSourceLinesReproduceTheirPrintedDigits) {
     const json j = json::parse(line);
     const json request{{"loss", j["loss"]}, {"params", j.value("params", json::object())}, {"inputs", j["inputs"]}};
     if (j.value("result", "valid") == "invalid") {
-      EXPECT_TRUE(error_of(request).raised) << line;
+      EXPECT_TRUE(raised_error_of(request).raised) << line;
       continue;
     }
-    const reference::OracleAnswer a = oracle_answer(resolved_case(request));
+    const reference::OracleAnswer a = oracle(resolved_case(request));
     if (!j.contains("printed")) continue;
     for (const auto& [name, digits] : j["printed"].items()) {
-      const auto& values = output_named(a, name).values;
+      const auto& values = output(a, name).values;
       const json list = digits.is_array() ? digits : json::array({digits});
       ASSERT_EQ(values.size(), list.size()) << line;
       for (std::size_t i = 0; i < values.size(); ++i) {
@@ -509,7 +509,7 @@ TEST(SoftLabelErrors, EveryErrorPathHasItsMessage) {
        "smooth_soft_labels: grad_output must have the output's shape (2, 3), got (2,)"},
   };
   for (const ErrorCase& c : cases) {
-    const RaisedError e = error_of(c.request);
+    const RaisedError e = raised_error_of(c.request);
     ASSERT_TRUE(e.raised) << c.request.dump();
     EXPECT_EQ(e.field, c.field) << c.request.dump();
     EXPECT_EQ(e.message, c.message) << c.request.dump();
@@ -554,12 +554,12 @@ TEST(SoftLabelGradients, ForwardModeAndFiniteDifferencesForEveryParameterCombina
 
 std::vector<double> f64s(const reference::OracleAnswer& a, const std::string& name) {
   std::vector<double> v;
-  for (const auto& r : output_named(a, name).values) v.push_back(r.status == ProofStatus::nan ? kNaN : r.f64);
+  for (const auto& r : output(a, name).values) v.push_back(r.status == ProofStatus::nan ? kNaN : r.f64);
   return v;
 }
 
 bool all_exact(const reference::OracleAnswer& a, const std::string& name) {
-  for (const auto& r : output_named(a, name).values)
+  for (const auto& r : output(a, name).values)
     if (r.status != ProofStatus::exact) return false;
   return true;
 }
@@ -568,7 +568,7 @@ bool all_exact(const reference::OracleAnswer& a, const std::string& name) {
 // alpha/C is added, so the row no longer sums to 1. Dyadic values first
 // (every output exact): alpha = 0.5, k = 2, 0.125 < 0.25.
 TEST(SoftLabelSmoothing, ClampFiresAndTheRowNoLongerSumsToOne) {
-  const reference::OracleAnswer a = oracle_answer(resolved_case(
+  const reference::OracleAnswer a = oracle(resolved_case(
       {{"loss", "smooth_soft_labels"}, {"params", {{"alpha", 0.5}}}, {"inputs", {{"input", {{0.875, 0.125, 0, 0}}}}}}));
   EXPECT_TRUE(all_exact(a, "loss"));
   EXPECT_EQ(f64s(a, "loss"), (std::vector<double>{0.75, 0.125, 0.125, 0.125}));  // sums to 1.125
@@ -586,19 +586,19 @@ TEST(SoftLabelSmoothing, ClampFiresAndTheRowNoLongerSumsToOne) {
   EXPECT_LT(Mp(abs(sum - expected_sum)), Mp(1e-300));
   EXPECT_GT(Mp(abs(sum - Mp(1.0))), Mp(0.04));
   EXPECT_LT(Mp(abs(r.loss[1] - alpha / 5)), Mp(1e-300));
-  EXPECT_EQ(f64s(oracle_answer(fired), "grad_input"), (std::vector<double>{1, 0, 0, 0, 0}));
+  EXPECT_EQ(f64s(oracle(fired), "grad_input"), (std::vector<double>{1, 0, 0, 0, 0}));
 }
 
 // y k = alpha exactly: the label becomes exactly alpha/C and, by PyTorch's
 // clamp_min backward (self >= min passes), keeps gradient 1.
 TEST(SoftLabelSmoothing, AtTheKinkTheGradientPassesAsInClampMin) {
-  const reference::OracleAnswer a = oracle_answer(resolved_case(
+  const reference::OracleAnswer a = oracle(resolved_case(
       {{"loss", "smooth_soft_labels"}, {"params", {{"alpha", 0.5}}}, {"inputs", {{"input", {{0.25, 0.75, 0, 0}}}}}}));
   EXPECT_TRUE(all_exact(a, "loss"));
   EXPECT_EQ(f64s(a, "loss"), (std::vector<double>{0.125, 0.625, 0.125, 0.125}));
   EXPECT_EQ(f64s(a, "grad_input"), (std::vector<double>{1, 1, 0, 0}));
   // Just below the kink the clamp fires and the gradient stops.
-  const reference::OracleAnswer b = oracle_answer(resolved_case({{"loss", "smooth_soft_labels"},
+  const reference::OracleAnswer b = oracle(resolved_case({{"loss", "smooth_soft_labels"},
                                                                  {"params", {{"alpha", 0.5}}},
                                                                  {"inputs", {{"input", {{"0x1.fffffffffffffp-3", 0.75, 0, 0}}}}}}));
   EXPECT_EQ(f64s(b, "grad_input"), (std::vector<double>{0, 1, 0, 0}));
@@ -609,7 +609,7 @@ TEST(SoftLabelSmoothing, AtTheKinkTheGradientPassesAsInClampMin) {
 // alpha); alpha = 0 leaves it all zero.
 TEST(SoftLabelSmoothing, AllZeroRowBecomesUniformAlphaOverC) {
   for (double alpha : {0.0, 0.5, 3.0}) {
-    const reference::OracleAnswer a = oracle_answer(resolved_case(
+    const reference::OracleAnswer a = oracle(resolved_case(
         {{"loss", "smooth_soft_labels"}, {"params", {{"alpha", alpha}}}, {"inputs", {{"input", {{0, 0, 0, 0}, {0, 1, 0, 0}}}}}}));
     const std::vector<double> t = f64s(a, "loss"), g = f64s(a, "grad_input");
     for (int c = 0; c < 4; ++c) {
@@ -634,7 +634,7 @@ TEST(SoftLabelIdentities, AlphaZeroEqualsCrossEntropyWithProbabilityTargets) {
         json ce = d.to_json();
         ce["loss"] = "cross_entropy";
         ce["params"].erase("alpha");
-        const reference::OracleAnswer mine = oracle_answer(d.to_case()), torch = oracle_answer(resolved_case(ce));
+        const reference::OracleAnswer mine = oracle(d.to_case()), torch = oracle(resolved_case(ce));
         ASSERT_EQ(mine.outputs.size(), torch.outputs.size());
         for (std::size_t o = 0; o < mine.outputs.size(); ++o) {
           ASSERT_EQ(mine.outputs[o].name, torch.outputs[o].name);
@@ -681,8 +681,8 @@ TEST(SoftLabelIdentities, ProbabilityVersionAgreesWithLogitsVersionUpToTheRoundi
           const std::vector<double> row(d.x.begin() + pos * C, d.x.begin() + (pos + 1) * C);
           const LossCase sm = resolved_case({{"loss", "softmax"}, {"inputs", {{"input", tensor({1, C}, row)}}}});
           const auto p = evaluator<Mp>("softmax")(sm, reference::inputs_as<Mp>(sm));
-          const reference::OracleAnswer sm_answer = oracle_answer(sm);
-          const auto& p64 = output_named(sm_answer, "loss").values;
+          const reference::OracleAnswer sm_answer = oracle(sm);
+          const auto& p64 = output(sm_answer, "loss").values;
           for (std::int64_t c = 0; c < C; ++c) {
             exact["input"][pos * C + c] = p.loss[c];
             ASSERT_TRUE(settled(p64[c]));
@@ -717,7 +717,7 @@ TEST(SoftLabelIdentities, ProbabilityVersionAgreesWithLogitsVersionUpToTheRoundi
 // in incendio), decided on exact values; gradients as PyTorch's autograd
 // gives them through that where (confirmed with incendio 0.14.0, torch 1.13.1).
 TEST(SoftLabelNanInfRule, NanAndInfiniteTermsCountAsZero) {
-  const reference::OracleAnswer a = oracle_answer(resolved_case(
+  const reference::OracleAnswer a = oracle(resolved_case(
       {{"loss", "soft_label_cross_entropy"},
        {"params", {{"reduction", "none"}}},
        {"inputs",
@@ -747,11 +747,11 @@ TEST(SoftLabelNanInfRule, NanAndInfiniteTermsCountAsZero) {
 
 // A probability that underflowed to 0 drops a term that the logits version keeps.
 TEST(SoftLabelNanInfRule, UnderflowedProbabilityDropsItsTerm) {
-  const double probs = f64s(oracle_answer(resolved_case({{"loss", "soft_label_cross_entropy"},
+  const double probs = f64s(oracle(resolved_case({{"loss", "soft_label_cross_entropy"},
                                                          {"params", {{"reduction", "sum"}}},
                                                          {"inputs", {{"input", {{1, 0}}}, {"target", {{0.5, 0.5}}}}}})),
                             "loss")[0];
-  const double logits = f64s(oracle_answer(resolved_case({{"loss", "soft_label_cross_entropy_with_logits"},
+  const double logits = f64s(oracle(resolved_case({{"loss", "soft_label_cross_entropy_with_logits"},
                                                           {"params", {{"reduction", "sum"}}},
                                                           {"inputs", {{"input", {{0, -800}}}, {"target", {{0.5, 0.5}}}}}})),
                              "loss")[0];
@@ -763,7 +763,7 @@ TEST(SoftLabelNanInfRule, UnderflowedProbabilityDropsItsTerm) {
 // (p = 1/m) or a -inf logit (p = 0). There the term and its gradient are 0
 // (abs backward: sgn(0) = 0); a label one ulp away is not a kink.
 TEST(SoftLabelMae, ExactZerosAreDecidedExactly) {
-  const reference::OracleAnswer a = oracle_answer(
+  const reference::OracleAnswer a = oracle(
       resolved_case({{"loss", "classification_mae_with_logits"},
                      {"params", {{"reduction", "none"}}},
                      {"inputs",
@@ -790,7 +790,7 @@ TEST(SoftLabelMae, ExactZerosAreDecidedExactly) {
 // PyTorch's sgn(NaN) is 0, so a NaN label makes its row NaN but sends no
 // gradient: the input gradient stays finite.
 TEST(SoftLabelMae, NanLabelSendsNoGradientAsInPyTorch) {
-  const reference::OracleAnswer a = oracle_answer(resolved_case({{"loss", "classification_mae_with_logits"},
+  const reference::OracleAnswer a = oracle(resolved_case({{"loss", "classification_mae_with_logits"},
                                                                  {"params", {{"reduction", "sum"}}},
                                                                  {"inputs", {{"input", {{0, 0}}}, {"target", json::array({json::array({"nan", 0.25})})}}}}));
   EXPECT_TRUE(std::isnan(f64s(a, "loss")[0]));
