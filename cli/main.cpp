@@ -126,7 +126,12 @@ int main(int argc, char** argv) {
     for (const LossInfo& info : loss_registry()) {
       std::cout << info.name << "  [" << info.family << "]  " << info.summary << "\n    follows: " << info.source
                 << "\n";
-      for (const ParamSpec& p : info.params) std::cout << "    param " << p.name << " (" << param_type_name(p.type) << "): " << p.doc << "\n";
+      for (const ParamSpec& p : info.params) {
+        const char* presence = p.presence == ParamPresence::required   ? ", required"
+                               : p.presence == ParamPresence::optional ? ", optional"
+                                                                       : "";
+        std::cout << "    param " << p.name << " (" << param_type_name(p.type) << presence << "): " << p.doc << "\n";
+      }
       for (const InputSpec& in : info.inputs)
         std::cout << "    input " << in.name << (in.required ? "" : " (optional)") << ": " << in.doc << "\n";
     }

@@ -10,12 +10,19 @@
 
 namespace lossoracle {
 
+// What an absent parameter means. Most take default_value; some source
+// functions have no default (required), and some default to Python's None,
+// which no ParamValue spells: such a parameter stays absent and the
+// evaluator asks Params::has(). default_value is unused for those two.
+enum class ParamPresence { defaulted, required, optional };
+
 struct ParamSpec {
   std::string name;
   ParamType type;
   ParamValue default_value;
   std::vector<std::string> choices;  // allowed strings for a text parameter; empty = any
   std::string doc;
+  ParamPresence presence = ParamPresence::defaulted;
 };
 
 struct InputSpec {

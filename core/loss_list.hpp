@@ -12,8 +12,10 @@
 #include "core/loss_info.hpp"
 #include "reference/evaluate_cost_matrix.hpp"
 #include "reference/evaluate_cross_entropy.hpp"
+#include "reference/evaluate_label_smoothing.hpp"
 #include "reference/evaluate_ordinal.hpp"
 #include "reference/evaluate_slace.hpp"
+#include "reference/evaluate_soft_label.hpp"
 #include "reference/evaluate_unit_scaled.hpp"
 
 namespace lossoracle {
@@ -50,6 +52,13 @@ inline const InputSpec kCostTarget{"target", true,
                                    "class indices, () or (N); -C..-1 wrap as in PyTorch's D[targ]"};
 inline const InputSpec kGradOutput{"grad_output", false,
                                    "cotangent of the output for the backward pass; ones by default"};
+
+inline ParamSpec kSmoothingAlpha(double def) {
+  return {"alpha", ParamType::real, def, {},
+          "smoothing: alpha/k leaves each of the k positive classes (clamped at 0), alpha/C goes to every class"};
+}
+inline ParamSpec kEps(const char* doc) { return {"eps", ParamType::real, 0.1, {}, doc}; }
+inline const InputSpec kSoftLabels{"target", true, "soft or one-hot labels, shaped like input"};
 
 // One evaluator template, bound both to T and to the oracle's Real.
 template <class T, class Evaluator>
@@ -137,6 +146,59 @@ std::vector<LossDefinition<T>> loss_definitions() {
                   {"class_counts", true, "n_j, the number of items of each class, (C), non-negative integers"},
                   kGradOutput}},
                 LOSSORACLE_EVALUATOR(eval_slace_prox)),
+      define<T>({"smooth_soft_labels", "soft_label",
+                 "labels with alpha/k taken from each of the k positive classes (clamped at 0) and alpha/C added to all",
+                 "incendio 0.14.0 smooth_soft_labels", {kSmoothingAlpha(0.1)},
+                 {{"input", true, "labels (soft or one-hot), classes last: (C) or (d0, .., C)"}, kGradOutput}},
+                LOSSORACLE_EVALUATOR(eval_smooth_soft_labels)),
+      define<T>({"soft_label_cross_entropy_with_logits", "soft_label",
+                 "cross entropy of logits against smoothed soft labels, classes last, reduced along dim 0",
+                 "incendio 0.14.0 soft_label_cross_entropy_with_logits", {kSmoothingAlpha(0.0), reduction("mean")},
+                 {{"input", true, "logits, classes last: (C) or (d0, .., C)"}, kSoftLabels, kGradOutput}},
+                LOSSORACLE_EVALUATOR(eval_soft_label_cross_entropy_with_logits)),
+      define<T>({"soft_label_cross_entropy", "soft_label",
+                 "cross entropy of probabilities against smoothed soft labels; NaN/inf terms count as 0",
+                 "incendio 0.14.0 soft_label_cross_entropy", {kSmoothingAlpha(0.0), reduction("mean")},
+                 {{"input", true, "probabilities, classes last: (C) or (d0, .., C)"}, kSoftLabels, kGradOutput}},
+                LOSSORACLE_EVALUATOR(eval_soft_label_cross_entropy)),
+      define<T>({"classification_mae_with_logits", "soft_label",
+                 "sum over classes of |softmax(x) - y|, reduced along the last remaining dimension",
+                 "incendio losses notebook (seed 001) classification_mae_with_logits", {reduction("mean")},
+                 {{"input", true, "logits, classes last: (C) or (d0, .., C)"}, kSoftLabels, kGradOutput}},
+                LOSSORACLE_EVALUATOR(eval_classification_mae_with_logits)),
+      define<T>({"smooth_labels", "label_smoothing",
+                 "class indices to smoothed one-hot rows: eps/C everywhere, 1 - eps added at the target",
+                 "PyTorch issue #11959 / torchvision smooth_labels(target, num_classes, eps)",
+                 {{"num_classes", ParamType::integer, std::int64_t{0}, {}, "C, the row length", ParamPresence::required},
+                  kEps("smoothing epsilon; not range-checked")},
+                 {{"target", true, "class indices, shape (N)"}}},
+                LOSSORACLE_EVALUATOR(eval_smooth_labels)),
+      define<T>({"fastai_label_smoothing_cross_entropy", "label_smoothing",
+                 "eps/C times the unweighted sum of -log p plus (1 - eps) times nll_loss (weighted)",
+                 "fastai 2.8.12 losses.LabelSmoothingCrossEntropy (class dim 1)",
+                 {kEps("smoothing epsilon; not range-checked"), reduction("mean")},
+                 {{"input", true, "logits, (N, C) or (N, C, d1..dk)"},
+                  {"target", true, "class indices, (N, d1..dk); -100 is ignored by the nll term only"},
+                  {"weight", false, "class weights, shape (C); the nll term only"}, kGradOutput}},
+                LOSSORACLE_EVALUATOR(eval_fastai_label_smoothing_cross_entropy)),
+      define<T>({"issue11959_label_smoothing_cross_entropy", "label_smoothing",
+                 "(1 - eps) * batch-mean nll - eps * mean_c log p, then reduced (PyTorch issue #11959's class)",
+                 "LabelSmoothingCrossEntropy in PyTorch issue #11959 (seed 004)",
+                 {kEps("smoothing epsilon; not range-checked"), reduction("mean")},
+                 {{"input", true, "logits, (C) or (N, C)"}, {"target", true, "class indices, () or (N); -100 ignored"},
+                  kGradOutput}},
+                LOSSORACLE_EVALUATOR(eval_issue11959_label_smoothing_cross_entropy)),
+      define<T>({"label_smoothed_nll_loss", "label_smoothing",
+                 "fairseq: (1 - eps - eps/(C-1)) * nll + eps/(C-1) * sum of -log p, on log-probabilities",
+                 "fairseq label_smoothed_nll_loss (criterions/label_smoothed_cross_entropy.py @ 3d262bb2)",
+                 {{"epsilon", ParamType::real, 0.0, {}, "the target keeps 1 - epsilon, other classes get epsilon/(C-1)",
+                   ParamPresence::required},
+                  {"ignore_index", ParamType::integer, std::int64_t{0}, {},
+                   "positions whose target equals it contribute 0; absent = None", ParamPresence::optional},
+                  {"reduce", ParamType::boolean, true, {}, "sum over positions"}},
+                 {{"input", true, "log-probabilities, classes last: (C) or (d0, .., C)"},
+                  {"target", true, "class indices, (..) or (.., 1)"}, kGradOutput}},
+                LOSSORACLE_EVALUATOR(eval_label_smoothed_nll_loss)),
       define<T>({"per_pair_weighted_ce", "cost_matrix",
                  "cross entropy of soft targets with per-pair weights: -sum_i t_i (log_softmax(x) D^T)_i",
                  "K. Frank's perPairWeightedCE (PyTorch forums, seed 002)", {reduction("mean")},

@@ -69,8 +69,12 @@ void resolve_case(const LossInfo& info, LossCase& c) {
                                                " (expected one of: " + joined(spec->choices) + ")");
     }
   }
-  for (const ParamSpec& p : info.params)
-    if (!c.params.has(p.name)) c.params.set(p.name, p.default_value);
+  for (const ParamSpec& p : info.params) {
+    if (c.params.has(p.name)) continue;
+    if (p.presence == ParamPresence::required)
+      throw InputError("params." + p.name, info.name + ": missing required parameter '" + p.name + "'");
+    if (p.presence == ParamPresence::defaulted) c.params.set(p.name, p.default_value);
+  }
   for (const auto& [name, tensor] : c.inputs) {
     bool known = false;
     for (const InputSpec& in : info.inputs) known = known || in.name == name;

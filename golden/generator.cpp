@@ -67,13 +67,17 @@ ordered_json default_json(const ParamValue& v) {
 }
 
 // Every parameter of the loss, defaults filled in, so a vector never depends
-// on the defaults of whichever version of the registry reads it.
+// on the defaults of whichever version of the registry reads it. A parameter
+// without a default (required, or None in the source library) appears only
+// when the case gives it: its absence is what None means.
 ordered_json group_params(const LossInfo& info, const SourceCase& sc) {
   const json given = sc.request.value("params", json::object());
   if (!given.is_object()) fail(sc.where, "\"params\" must be an object");
   ordered_json params = ordered_json::object();
-  for (const ParamSpec& p : info.params)
-    params[p.name] = given.contains(p.name) ? param_json(p.type, given.at(p.name)) : default_json(p.default_value);
+  for (const ParamSpec& p : info.params) {
+    if (given.contains(p.name)) params[p.name] = param_json(p.type, given.at(p.name));
+    else if (p.presence == ParamPresence::defaulted) params[p.name] = default_json(p.default_value);
+  }
   for (const auto& [name, v] : given.items())  // names the loss does not know: only in invalid cases
     if (!params.contains(name)) params[name] = ordered(v);
   return params;

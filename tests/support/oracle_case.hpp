@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
@@ -66,6 +67,37 @@ inline std::string error_field_of(const nlohmann::json& j) {
     return e.field();
   }
   return "";
+}
+
+// Both the field and the message of the InputError a case raises.
+struct RaisedError {
+  bool raised = false;
+  std::string field, message;
+};
+
+inline RaisedError raised_error_of(const nlohmann::json& j) {
+  try {
+    const LossCase c = resolved_case(j);
+    (void)find_loss(c.loss).oracle(c, reference::inputs_as<reference::Real>(c));
+  } catch (const InputError& e) {
+    return {true, e.field(), e.what()};
+  }
+  return {};
+}
+
+// True when `value` rounds to `printed` at the printed number of digits:
+// "%.{d}f" for "0.0784", "%.{d}e" for "9.2457e-01"; ".9" is read as "0.9"
+// and "0" asks for an exact zero.
+inline bool rounds_to_printed(double value, std::string printed) {
+  if (!printed.empty() && printed[0] == '.') printed = "0" + printed;
+  if (printed.find_first_not_of("-0") == std::string::npos) return value == 0.0;
+  const auto e = printed.find_first_of("eE");
+  const std::string mantissa = printed.substr(0, e);
+  const auto dot = mantissa.find('.');
+  const int digits = dot == std::string::npos ? 0 : static_cast<int>(mantissa.size() - dot - 1);
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, e == std::string::npos ? "%.*f" : "%.*e", digits, value);
+  return printed == buffer;
 }
 
 }  // namespace lossoracle::testing_support
