@@ -11,7 +11,7 @@
 // evaluate log-softmax-free naive formulas (softmax, then 1 - p), whose
 // rounding error grows like 1 / (1 - p_max): A = 1 / (1 - p_max) there, p_max
 // the largest softmax probability of the case. The largest differences are
-// printed (and recorded in docs/spec-parts/cost_matrix.md).
+// printed (and recorded in docs/spec.md §14).
 #include <gtest/gtest.h>
 
 #include <algorithm>

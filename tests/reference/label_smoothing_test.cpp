@@ -1,5 +1,5 @@
 // The label-smoothing family (reference/label_smoothing.hpp,
-// docs/spec-parts/label_smoothing.md):
+// docs/spec.md §13):
 //   (a) the oracle against textbook formulas written here at 200 bits,
 //       bit for bit in binary64 wherever it proves its rounding;
 //   (b) the documents print no number for these losses (seed 004's example

@@ -1,4 +1,4 @@
-// The soft-label family (reference/soft_label.hpp, docs/spec-parts/soft_label.md):
+// The soft-label family (reference/soft_label.hpp, docs/spec.md §12):
 //   (a) the oracle against textbook formulas written here at 200 bits (MPFR),
 //       bit for bit in binary64 wherever the oracle proves its rounding;
 //   (b) every number seed 001 prints for these losses;
