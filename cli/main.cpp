@@ -2,7 +2,10 @@
 #include <CLI/CLI.hpp>
 #include <fstream>
 #include <iostream>
+#include <unistd.h>
 
+#include "cli/cases_command.hpp"
+#include "cli/certify_command.hpp"
 #include "cli/eval_command.hpp"
 #include "cli/golden_command.hpp"
 #include "core/registry.hpp"
@@ -36,7 +39,88 @@ int main(int argc, char** argv) {
   golden->add_option("--out", golden_options.out, "folder of the vector files (<loss>_test.json)")->capture_default_str();
   golden->add_flag("--check", golden_options.check, "write nothing; exit 1 if a vector file is not what the sources give");
 
-  CLI11_PARSE(app, argc, argv);
+  auto* certify_cmd = app.add_subcommand("certify", "judge an implementation against the oracle on case suites (docs/certify.md)");
+  cli::CertifyCommandOptions certify_options;
+  std::vector<std::string> certify_dtypes;
+  std::string profile = "strict", suite = "smoke", case_id;
+  std::string certify_out;
+  certify_cmd->add_option("--impl", certify_options.run.impl, "reference, or external:<command> (docs/protocol.md)")
+      ->required();
+  certify_cmd->add_option("--loss", certify_options.run.losses, "a loss of the registry (repeat for several)")
+      ->required();
+  certify_cmd->add_option("--suite", suite, "smoke, standard or exhaustive")
+      ->check(CLI::IsMember({"smoke", "standard", "exhaustive"}))
+      ->capture_default_str();
+  certify_cmd->add_option("--dtype", certify_dtypes, "float64 and/or float32 (default: both)")
+      ->check(CLI::IsMember({"float64", "float32"}));
+  certify_cmd->add_option("--seed", certify_options.run.seed, "seed of the random cases")->capture_default_str();
+  certify_cmd->add_option("--profile", profile, "strict, tight or pytorch")
+      ->check(CLI::IsMember({"strict", "tight", "pytorch"}))
+      ->capture_default_str();
+  certify_cmd->add_option("--case", case_id, "run this case only and show it in full (a reproduction)");
+  certify_cmd->add_option("--out", certify_out, "folder for certificate.json and certificate.md");
+  certify_cmd->add_flag("--html", certify_options.html, "also write certificate.html (needs --out)");
+  certify_cmd->add_option("--golden", certify_options.run.golden_dir, "folder of the golden vector files")
+      ->capture_default_str();
+  certify_cmd->add_option("--timeout", certify_options.run.impl_options.timeout_s, "seconds an adapter may take per case")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  certify_cmd->add_option("--startup-timeout", certify_options.run.impl_options.startup_timeout_s,
+                          "extra seconds for an adapter's first case after it starts")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  certify_cmd->add_option("--max-failures-shown", certify_options.run.max_failures_shown,
+                          "failure lines printed per loss and dtype")
+      ->capture_default_str();
+  certify_cmd->add_flag("--progress", certify_options.run.progress, "progress lines on stderr (default: when it is a terminal)");
+
+  auto* cases_cmd = app.add_subcommand("cases", "write a case suite as JSON Lines in the eval case format");
+  std::string cases_loss, cases_suite = "smoke", cases_dtype = "float64";
+  certify::SuiteOptions cases_options;
+  cases_cmd->add_option("--loss", cases_loss, "a loss of the registry")->required();
+  cases_cmd->add_option("--suite", cases_suite, "smoke, standard or exhaustive")
+      ->check(CLI::IsMember({"smoke", "standard", "exhaustive"}))
+      ->capture_default_str();
+  cases_cmd->add_option("--dtype", cases_dtype, "float64 or float32: inputs are values of it")
+      ->check(CLI::IsMember({"float64", "float32"}))
+      ->capture_default_str();
+  cases_cmd->add_option("--seed", cases_options.seed, "seed of the random cases")->capture_default_str();
+  cases_cmd->add_option("--golden", cases_options.golden_dir, "folder of the golden vector files")->capture_default_str();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    // Every usage error exits 2, whatever CLI11's own code for it.
+    app.exit(e);
+    return 2;
+  }
+
+  if (*certify_cmd) {
+    certify_options.run.level = *certify::parse_level(suite);
+    certify_options.run.profile = *certify::parse_profile(profile);
+    if (!certify_dtypes.empty()) {
+      certify_options.run.dtypes.clear();
+      for (const auto& d : certify_dtypes) certify_options.run.dtypes.push_back(*certify::parse_dtype(d));
+    }
+    if (!case_id.empty()) certify_options.run.case_id = case_id;
+    if (!certify_out.empty()) certify_options.out = certify_out;
+    if (certify_options.html && certify_out.empty()) {
+      std::cerr << "lossoracle certify: --html needs --out\n";
+      return 2;
+    }
+    certify_options.run.progress = certify_options.run.progress || ::isatty(2);
+    return cli::run_certify_command(certify_options, std::cout, std::cerr);
+  }
+
+  if (*cases_cmd) {
+    cases_options.level = *certify::parse_level(cases_suite);
+    cases_options.dtype = *certify::parse_dtype(cases_dtype);
+    return cli::run_cases_command(cases_loss, cases_options, std::cout, std::cerr);
+  }
 
   if (*losses) {
     for (const LossInfo& info : loss_registry()) {

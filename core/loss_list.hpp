@@ -13,6 +13,8 @@
 #include "reference/evaluate_cost_matrix.hpp"
 #include "reference/evaluate_cross_entropy.hpp"
 #include "reference/evaluate_label_smoothing.hpp"
+#include "reference/evaluate_ordinal.hpp"
+#include "reference/evaluate_slace.hpp"
 #include "reference/evaluate_soft_label.hpp"
 #include "reference/evaluate_unit_scaled.hpp"
 
@@ -34,6 +36,16 @@ inline const ParamSpec kIgnoreIndex{"ignore_index", ParamType::integer, std::int
                                     "positions whose target equals it contribute nothing (class-index targets only)"};
 inline const InputSpec kInput{"input", true, "logits (or log-probabilities for nll_loss), (C) or (N, C, d1..dk)"};
 inline const InputSpec kWeight{"weight", false, "class weights, shape (C)"};
+inline const ParamSpec kAlpha{"alpha", ParamType::real, 1.0, {},
+                              "soft-label sharpness: q = softmax(-alpha dis(., y)); for oll the exponent of dis"};
+inline const ParamSpec kUseLogits{"use_logits", ParamType::boolean, true, {},
+                                  "the input holds logits (softmax applied); false: probabilities, used as given"};
+inline const ParamSpec kLogBase{"log_base", ParamType::text, std::string("e"), {"e", "2", "10"},
+                                "base of the loss's logarithm (the SLACE paper's examples use 10)"};
+inline const InputSpec kOrdinalInput{"input", true, "logits (or probabilities if use_logits is false), (N, C)"};
+inline const InputSpec kOrdinalTarget{"target", true, "true classes, (N), integers in [0, C)"};
+inline const InputSpec kDistance{"distance", false,
+                                 "(C, C) finite non-negative distances, row y = dis(c_i, y); default |i - y|"};
 inline const InputSpec kCostMatrix{"cost_matrix", true,
                                    "D, shape (C, C): D[i][j] weighs the pair (true class i, predicted class j)"};
 inline const InputSpec kCostTarget{"target", true,
@@ -41,7 +53,7 @@ inline const InputSpec kCostTarget{"target", true,
 inline const InputSpec kGradOutput{"grad_output", false,
                                    "cotangent of the output for the backward pass; ones by default"};
 
-inline ParamSpec kAlpha(double def) {
+inline ParamSpec kSmoothingAlpha(double def) {
   return {"alpha", ParamType::real, def, {},
           "smoothing: alpha/k leaves each of the k positive classes (clamped at 0), alpha/C goes to every class"};
 }
@@ -93,19 +105,60 @@ std::vector<LossDefinition<T>> loss_definitions() {
                  {{"input", true, "log-probabilities log q, any shape"},
                   {"target", true, "probabilities (or their logs), same shape"}, kGradOutput}},
                 LOSSORACLE_EVALUATOR(eval_kl_div)),
+      define<T>({"slace", "slace",
+                 "SLACE: soft labels softmax(-alpha |i - y|) against the accumulated probabilities "
+                 "acc_i = sum_{|j-y| <= |i-y|} p_j, -w_y sum_i q_i log(acc_i + epsilon)",
+                 "dlordinal 2.7.0 SLACELoss",
+                 {reduction("mean"), kAlpha,
+                  {"num_classes", ParamType::integer, std::int64_t{-1}, {},
+                   "C; must equal the input's width (-1: take the width; dlordinal requires it)"},
+                  kUseLogits,
+                  {"epsilon", ParamType::real, 1e-9, {},
+                   "added to acc_i inside the log (dlordinal: 1e-9; 0: the paper's pure form)"}},
+                 {kOrdinalInput,
+                  {"target", true, "true classes, (N) or (N, 1), integers in [0, num_classes)"},
+                  {"weight", false, "class weights, shape (C): multiply each sample's loss; mean still divides by N"},
+                  kGradOutput}},
+                LOSSORACLE_EVALUATOR(eval_slace)),
+      define<T>({"sord", "ordinal", "soft ordinal labels: cross entropy against q = softmax(-alpha dis(., y))",
+                 "SLACE paper (Nachmani et al., AAAI 2025) Eq. 2-3; Diaz & Marathe 2019",
+                 {reduction("mean"), kAlpha, kUseLogits, kLogBase},
+                 {kOrdinalInput, kOrdinalTarget, kDistance, kGradOutput}},
+                LOSSORACLE_EVALUATOR(eval_sord)),
+      define<T>({"oll", "ordinal", "ordinal log loss: -sum_i dis(c_i, y)^alpha log(1 - p_i)",
+                 "SLACE paper Eq. 12; Castagnos et al. 2022",
+                 {reduction("mean"), kAlpha, kUseLogits, kLogBase},
+                 {kOrdinalInput, kOrdinalTarget, kDistance, kGradOutput}},
+                LOSSORACLE_EVALUATOR(eval_oll)),
+      define<T>({"acc_loss", "ordinal",
+                 "accumulating cross entropy: -sum_i log(sum_{j : dis(c_j, y) <= dis(c_i, y)} p_j)",
+                 "SLACE paper Eq. 10", {reduction("mean"), kUseLogits, kLogBase},
+                 {kOrdinalInput, kOrdinalTarget, kDistance, kGradOutput}},
+                LOSSORACLE_EVALUATOR(eval_acc_loss)),
+      define<T>({"slace_prox", "ordinal",
+                 "SLACE with the class-count proximity of Eq. 7 as closeness and dis(c, y) = max_i prox(c_i, y) - "
+                 "prox(c, y)",
+                 "SLACE paper Eq. 7 and 11",
+                 {reduction("mean"), kAlpha, kUseLogits, kLogBase,
+                  {"prox_log_base", ParamType::text, std::string("e"), {"e", "2", "10"},
+                   "base of prox's logarithm (the paper does not fix it)"}},
+                 {kOrdinalInput, kOrdinalTarget,
+                  {"class_counts", true, "n_j, the number of items of each class, (C), non-negative integers"},
+                  kGradOutput}},
+                LOSSORACLE_EVALUATOR(eval_slace_prox)),
       define<T>({"smooth_soft_labels", "soft_label",
                  "labels with alpha/k taken from each of the k positive classes (clamped at 0) and alpha/C added to all",
-                 "incendio 0.14.0 smooth_soft_labels", {kAlpha(0.1)},
+                 "incendio 0.14.0 smooth_soft_labels", {kSmoothingAlpha(0.1)},
                  {{"input", true, "labels (soft or one-hot), classes last: (C) or (d0, .., C)"}, kGradOutput}},
                 LOSSORACLE_EVALUATOR(eval_smooth_soft_labels)),
       define<T>({"soft_label_cross_entropy_with_logits", "soft_label",
                  "cross entropy of logits against smoothed soft labels, classes last, reduced along dim 0",
-                 "incendio 0.14.0 soft_label_cross_entropy_with_logits", {kAlpha(0.0), reduction("mean")},
+                 "incendio 0.14.0 soft_label_cross_entropy_with_logits", {kSmoothingAlpha(0.0), reduction("mean")},
                  {{"input", true, "logits, classes last: (C) or (d0, .., C)"}, kSoftLabels, kGradOutput}},
                 LOSSORACLE_EVALUATOR(eval_soft_label_cross_entropy_with_logits)),
       define<T>({"soft_label_cross_entropy", "soft_label",
                  "cross entropy of probabilities against smoothed soft labels; NaN/inf terms count as 0",
-                 "incendio 0.14.0 soft_label_cross_entropy", {kAlpha(0.0), reduction("mean")},
+                 "incendio 0.14.0 soft_label_cross_entropy", {kSmoothingAlpha(0.0), reduction("mean")},
                  {{"input", true, "probabilities, classes last: (C) or (d0, .., C)"}, kSoftLabels, kGradOutput}},
                 LOSSORACLE_EVALUATOR(eval_soft_label_cross_entropy)),
       define<T>({"classification_mae_with_logits", "soft_label",

@@ -176,17 +176,41 @@ Real exp(const Real& a) {
   mpfi_exp(r.backend().data(), a.state().v.backend().data());
   return wrap(std::move(r));
 }
+// Below a function's domain IEEE gives NaN. MPFI clips an interval that only
+// reaches below it; the exact value may then be inside the domain or not, so
+// the answer is the whole line (unresolved, and retried at a higher
+// precision) rather than a NaN the exact value may not deserve.
+namespace {
+Real outside_domain(const Real& a, mpfr_srcptr bound_below) {
+  const auto* d = a.state().v.backend().data();
+  if (mpfr_cmp(&d->right, bound_below) < 0) return wrap(nan_interval());
+  return wrap(entire());
+}
+bool reaches_below(const Real& a, mpfr_srcptr bound) {
+  return mpfr_cmp(&a.state().v.backend().data()->left, bound) < 0;
+}
+struct Bound {
+  mpfr_t v;
+  explicit Bound(long x) {
+    mpfr_init2(v, 64);
+    mpfr_set_si(v, x, MPFR_RNDN);
+  }
+  ~Bound() { mpfr_clear(v); }
+};
+}  // namespace
+
 Real log(const Real& a) {
+  const Bound zero(0);
+  if (reaches_below(a, zero.v)) return outside_domain(a, zero.v);
   Interval r = fresh_interval();
   mpfi_log(r.backend().data(), a.state().v.backend().data());
-  // MPFI clips an interval reaching below zero; IEEE gives NaN for log(x<0).
-  if (mpfr_sgn(&a.state().v.backend().data()->left) < 0) return wrap(nan_interval());
   return wrap(std::move(r));
 }
 Real log1p(const Real& a) {
+  const Bound minus_one(-1);
+  if (reaches_below(a, minus_one.v)) return outside_domain(a, minus_one.v);
   Interval r = fresh_interval();
   mpfi_log1p(r.backend().data(), a.state().v.backend().data());
-  if (mpfr_cmp_si(&a.state().v.backend().data()->left, -1) < 0) return wrap(nan_interval());
   return wrap(std::move(r));
 }
 Real abs(const Real& a) {
@@ -195,9 +219,10 @@ Real abs(const Real& a) {
   return wrap(std::move(r));
 }
 Real sqrt(const Real& a) {
+  const Bound zero(0);
+  if (reaches_below(a, zero.v)) return outside_domain(a, zero.v);
   Interval r = fresh_interval();
   mpfi_sqrt(r.backend().data(), a.state().v.backend().data());
-  if (mpfr_sgn(&a.state().v.backend().data()->left) < 0) return wrap(nan_interval());
   return wrap(std::move(r));
 }
 Real pow(const Real& x, const Real& y) {

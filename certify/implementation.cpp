@@ -1,0 +1,47 @@
+#include "certify/implementation.hpp"
+
+#include "certify/external_impl.hpp"
+#include "certify/reference_impl.hpp"
+
+namespace lossoracle::certify {
+
+namespace {
+
+// The built-in tiers, in the order of the dispatch list they will form (the
+// fastest first, reference last). A tier whose issue has landed gets its
+// factory here and nothing else changes: it answers through Implementation.
+struct Tier {
+  const char* name;
+  std::unique_ptr<Implementation> (*make)();
+  const char* pending;  // why it cannot be made yet
+};
+
+const Tier kTiers[] = {
+    {"cuda", nullptr, "the CUDA tier is not built yet (issue #7)"},
+    {"optimized", nullptr, "the optimized CPU tier is not built yet (issue #6)"},
+    {"reference", [] { return std::unique_ptr<Implementation>(new ReferenceImplementation()); }, ""},
+};
+
+constexpr const char* kExternal = "external:";
+
+}  // namespace
+
+std::unique_ptr<Implementation> make_implementation(const std::string& spec, const ImplementationOptions& options) {
+  if (spec.rfind(kExternal, 0) == 0) {
+    const std::string command = spec.substr(std::string(kExternal).size());
+    if (command.find_first_not_of(" \t") == std::string::npos)
+      throw ImplementationError("--impl external: needs a command, e.g. external:'python3 -m lossoracle_adapters.pytorch'");
+    return std::make_unique<ExternalImplementation>(spec, command, options);
+  }
+  std::string known;
+  for (const Tier& t : kTiers) {
+    if (spec == t.name) {
+      if (!t.make) throw ImplementationError(std::string("--impl ") + spec + ": " + t.pending);
+      return t.make();
+    }
+    known += std::string(t.name) + ", ";
+  }
+  throw ImplementationError("--impl " + spec + ": unknown implementation (known: " + known + "external:<command>)");
+}
+
+}  // namespace lossoracle::certify

@@ -1,0 +1,61 @@
+// An implementation under test: anything that, given a case and a dtype,
+// returns outputs in that dtype or rejects the input. The built-in tiers and
+// external adapters (docs/protocol.md, "Implementation protocol") are all
+// reached through this interface, so `lossoracle certify` judges them alike.
+#pragma once
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "certify/dtype.hpp"
+#include "core/tensor.hpp"
+
+namespace lossoracle::certify {
+
+struct ImplOutput {
+  std::string name;  // as the oracle names outputs: loss, per_position, grad_input, grad_target, ...
+  Shape shape;
+  std::vector<double> values;  // each a value of the dtype
+};
+
+struct ImplResult {
+  enum class Kind {
+    outputs,   // it computed outputs
+    rejected,  // it refused the input (message: its error)
+    broken,    // it could not answer: crashed, hung, answered garbage (message says which, naming the case)
+  };
+  Kind kind = Kind::broken;
+  std::vector<ImplOutput> outputs;
+  std::string message;
+};
+
+class Implementation {
+ public:
+  virtual ~Implementation() = default;
+  // The --impl spelling, so a reproduction line names the same implementation.
+  virtual std::string name() const = 0;
+  // `request` is a `lossoracle eval` case with an "id" (docs/protocol.md).
+  virtual ImplResult evaluate(const nlohmann::json& request, Dtype dtype) = 0;
+};
+
+struct ImplementationOptions {
+  double timeout_s = 20;          // per case
+  double startup_timeout_s = 60;  // added to the first case after a (re)start: interpreters import libraries
+  int max_consecutive_broken = 3;  // then the adapter is not restarted and the remaining cases fail unrun
+};
+
+// What --impl names an unknown or unbuilt implementation with; the command
+// reports it as a usage error.
+class ImplementationError : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+};
+
+// "reference", "external:<shell command>"; the tiers of issues #6 and #7
+// ("optimized", "cuda") are named and refused until they are built.
+std::unique_ptr<Implementation> make_implementation(const std::string& spec, const ImplementationOptions& options);
+
+}  // namespace lossoracle::certify

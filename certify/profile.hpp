@@ -1,0 +1,42 @@
+// Tolerance profiles: how far an implementation's value may lie from the
+// exact one before a case fails (docs/certify.md, "Profiles").
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "certify/dtype.hpp"
+
+namespace lossoracle::certify {
+
+enum class Profile {
+  strict,   // correctly rounded: the value must be the oracle's rounding (zeros compared by value)
+  tight,    // within the per-loss ulp budget of tight_budget_ulps()
+  pytorch,  // torch.testing.assert_close's default rtol/atol for the dtype
+};
+
+const char* profile_name(Profile p);
+std::optional<Profile> parse_profile(const std::string& name);
+
+// The `tight` budget in ulps of the dtype, per loss. Issue #6 (the optimized
+// tier) fills this table with budgets derived per loss; until then every loss
+// gets the same placeholder, 4 ulp, which docs/certify.md states.
+double tight_budget_ulps(const std::string& loss, Dtype d);
+
+// torch.testing.assert_close's defaults (torch/testing/_comparison.py,
+// _DTYPE_PRECISIONS): a value passes when |actual - expected| <= atol + rtol * |expected|.
+struct RelAbs {
+  double rtol, atol;
+};
+RelAbs pytorch_tolerance(Dtype d);
+
+// Whether `got` is acceptable for an element whose exact value is `exact` and
+// whose correct rounding in the dtype is `rounded`, and its error in ulps.
+struct ElementCheck {
+  bool ok;
+  long double ulps;      // |got - exact| / ulp_at(exact); inf when got is on the wrong side of an infinity
+  long double relative;  // |got - exact| / |exact|; inf for a nonzero got where exact is 0
+};
+ElementCheck check_element(Profile p, const std::string& loss, Dtype d, long double exact, double rounded, double got);
+
+}  // namespace lossoracle::certify

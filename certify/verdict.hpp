@@ -1,0 +1,39 @@
+// Judging one answer of an implementation against the oracle's: the closed
+// set of verdicts (docs/certify.md, "Verdicts") and the error measured on
+// the way.
+#pragma once
+
+#include <string>
+
+#include "certify/implementation.hpp"
+#include "certify/profile.hpp"
+#include "certify/suite.hpp"
+
+namespace lossoracle::certify {
+
+enum class Verdict {
+  pass,         // every compared value within the profile's tolerance
+  fail,         // a value outside it, a wrong rejection or acceptance, a missing output, a broken adapter
+  acceptable,   // an `acceptable` golden vector answered by another convention: it differs from the oracle
+                // only where the oracle's value is NaN or infinite
+  rejected_ok,  // an input the oracle rejects, rejected
+  mistrusted,   // nothing failed but the case cannot vouch for a pass: no value discriminated (NaN
+                // expected and produced, no element), or some value is unresolved by the oracle
+};
+const char* verdict_name(Verdict v);  // pass, fail, acceptable, rejected-ok, mistrusted
+
+struct Outcome {
+  Verdict verdict = Verdict::fail;
+  std::string reason;  // why, for everything but a plain pass
+  // The largest error over the compared values, in ulps of the dtype and
+  // relative; `worst_at` names the element ("grad_input[3]"), empty when no
+  // finite value was compared.
+  long double worst_ulps = 0, worst_relative = 0;
+  std::string worst_at;
+  double worst_got = 0, worst_expected = 0;
+  std::size_t compared = 0;  // values that could tell a right answer from a wrong one
+};
+
+Outcome judge(const SuiteCase& c, const ImplResult& r, Profile profile);
+
+}  // namespace lossoracle::certify
