@@ -575,8 +575,8 @@ TEST(LabelSmoothingConventions, FastaiAgainstPyTorchLabelSmoothing) {
         const auto &u = output(a, out).values, &v = output(b, out).values;
         ASSERT_EQ(u.size(), v.size());
         for (std::size_t k = 0; k < u.size(); ++k) {
-          // Both may be unresolved alike: an exact zero gradient reached from
-          // inexact cotangents (C = 1), see the report on log_softmax_backward.
+          // Same exact values, same proofs: an exact zero gradient reached from
+          // inexact cotangents (C = 1) is status zero in both.
           ASSERT_EQ(u[k].status, v[k].status) << describe(d) << " " << out << " " << k;
           if (settled(u[k])) {
             EXPECT_EQ(u[k].f64, v[k].f64) << describe(d) << " " << out << " " << k;
