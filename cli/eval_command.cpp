@@ -1,5 +1,6 @@
 #include "cli/eval_command.hpp"
 
+#include <algorithm>
 #include <iomanip>
 #include <istream>
 #include <nlohmann/json.hpp>
@@ -22,10 +23,13 @@ void print_table(std::ostream& out, const json& request, const reference::Oracle
   out << "== " << (id.is_string() ? id.get<std::string>() : id.dump()) << "  " << request.at("loss").get<std::string>();
   if (request.contains("params")) out << " " << request.at("params").dump();
   out << "  (" << a.final_bits << " bits)\n";
+  // The name column is as wide as the longest output name (grad_input_unit_scaled).
+  std::size_t name_width = 0;
+  for (const auto& o : a.outputs) name_width = std::max(name_width, o.name.size());
   for (const auto& o : a.outputs) {
     for (std::size_t i = 0; i < o.values.size(); ++i) {
       const auto& v = o.values[i];
-      out << "   " << std::left << std::setw(13) << (i == 0 ? o.name : "") << std::setw(4) << i << std::setw(47)
+      out << "   " << std::left << std::setw(static_cast<int>(name_width + 2)) << (i == 0 ? o.name : "") << std::setw(4) << i << std::setw(47)
           << v.decimal << std::setw(25)
           << (v.status == reference::ProofStatus::unresolved ? std::string("-") : hex64(v.f64)) << std::setw(17)
           << (v.status == reference::ProofStatus::unresolved ? std::string("-") : hex32(v.f32))

@@ -1,6 +1,7 @@
 #include "core/registry.hpp"
 
 #include "core/error.hpp"
+#include "core/hexfloat.hpp"
 #include "core/loss_list.hpp"
 
 namespace lossoracle {
@@ -46,6 +47,14 @@ const LossInfo& find_loss(const std::string& name) {
 }
 
 void resolve_case(const LossInfo& info, LossCase& c) {
+  // JSON has no number for inf or NaN: a real parameter may be spelled "inf",
+  // "-inf" or "nan" (as tensor entries may), e.g. dlordinal's alpha = inf.
+  for (const ParamSpec& p : info.params) {
+    const auto given = c.params.all().find(p.name);
+    if (p.type != ParamType::real || given == c.params.all().end()) continue;
+    if (const auto* text = std::get_if<std::string>(&given->second))
+      if (const auto real = parse_real(*text)) c.params.set(p.name, *real);
+  }
   for (const auto& [name, value] : c.params.all()) {
     const ParamSpec* spec = nullptr;
     for (const ParamSpec& p : info.params)

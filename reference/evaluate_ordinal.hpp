@@ -89,41 +89,45 @@ inline void read_counts(const LossCase& c, OrdinalCase& k) {
   k.distance.prox_base = parse_log_base(c.loss, "prox_log_base", c.params.text("prox_log_base"));
 }
 
+// The checks every ordinal loss makes, in one order: common inputs and
+// parameters, then its closeness (a distance matrix, or class counts).
+enum class Closeness { distance, counts };
+
+// (An out-parameter: OrdinalCase points into itself, so it is not copied.)
+inline void read_case(const LossCase& c, bool has_alpha, Closeness closeness, OrdinalCase& k) {
+  read_common(c, k, has_alpha);
+  if (closeness == Closeness::distance) read_distance(c, k);
+  else read_counts(c, k);
+  check_row_grad_output(c, k.options.reduction, k.layout.outer);
+}
+
 }  // namespace ordinal_eval
 
 template <class T>
 LossResult<T> eval_sord(const LossCase& c, const Inputs<T>& v) {
   ordinal_eval::OrdinalCase k;
-  ordinal_eval::read_common(c, k, true);
-  ordinal_eval::read_distance(c, k);
-  ordinal_eval::check_row_grad_output(c, k.options.reduction, k.layout.outer);
+  ordinal_eval::read_case(c, true, ordinal_eval::Closeness::distance, k);
   return sord(k.options, k.layout, v.at("input"), k.y, k.distance, optional_values(v, "grad_output"));
 }
 
 template <class T>
 LossResult<T> eval_oll(const LossCase& c, const Inputs<T>& v) {
   ordinal_eval::OrdinalCase k;
-  ordinal_eval::read_common(c, k, true);
-  ordinal_eval::read_distance(c, k);
-  ordinal_eval::check_row_grad_output(c, k.options.reduction, k.layout.outer);
+  ordinal_eval::read_case(c, true, ordinal_eval::Closeness::distance, k);
   return oll(k.options, k.layout, v.at("input"), k.y, k.distance, optional_values(v, "grad_output"));
 }
 
 template <class T>
 LossResult<T> eval_acc_loss(const LossCase& c, const Inputs<T>& v) {
   ordinal_eval::OrdinalCase k;
-  ordinal_eval::read_common(c, k, false);
-  ordinal_eval::read_distance(c, k);
-  ordinal_eval::check_row_grad_output(c, k.options.reduction, k.layout.outer);
+  ordinal_eval::read_case(c, false, ordinal_eval::Closeness::distance, k);
   return acc_loss(k.options, k.layout, v.at("input"), k.y, k.distance, optional_values(v, "grad_output"));
 }
 
 template <class T>
 LossResult<T> eval_slace_prox(const LossCase& c, const Inputs<T>& v) {
   ordinal_eval::OrdinalCase k;
-  ordinal_eval::read_common(c, k, true);
-  ordinal_eval::read_counts(c, k);
-  ordinal_eval::check_row_grad_output(c, k.options.reduction, k.layout.outer);
+  ordinal_eval::read_case(c, true, ordinal_eval::Closeness::counts, k);
   return slace_prox(k.options, k.layout, v.at("input"), k.y, k.distance, optional_values(v, "grad_output"));
 }
 

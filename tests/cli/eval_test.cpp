@@ -74,6 +74,19 @@ TEST(Eval, BadLinesGetAnErrorNamingLineAndFieldAndLaterLinesAreAnswered) {
   EXPECT_TRUE(lines[4].contains("outputs"));
 }
 
+// JSON has no inf: a real parameter spelled "inf" reaches the loss's own
+// range check instead of failing as a string.
+TEST(Eval, RealParameterMaySpellInfinity) {
+  const auto lines = answer(
+      R"({"loss":"cross_entropy","params":{"label_smoothing":"inf"},"inputs":{"input":[[1,2]],"target":[0]}})"
+      "\n"
+      R"({"loss":"cross_entropy","params":{"label_smoothing":"lots"},"inputs":{"input":[[1,2]],"target":[0]}})"
+      "\n");
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0]["error"]["message"], "cross_entropy: label_smoothing must be between 0.0 and 1.0. Got: inf");
+  EXPECT_EQ(lines[1]["error"]["message"], "cross_entropy: parameter 'label_smoothing' must be a number");
+}
+
 TEST(Eval, NanByTheSemanticsIsReportedAsNan) {
   const auto lines = answer(R"({"loss":"cross_entropy","inputs":{"input":[[1,2,3]],"target":[-100]}})"
                             "\n");

@@ -329,41 +329,41 @@ class MisclassErrors : public testing::TestWithParam<std::string> {};
 
 TEST_P(MisclassErrors, ReportPyTorchsMessages) {
   const std::string L = GetParam();
-  EXPECT_EQ(error_of(misclass_case(L, kP, {0, 3}, kD3)),
+  EXPECT_EQ(error_of(misclass_case(L, kP, {0, 3}, kD3)).message,
             L + ": index 3 is out of bounds for dimension 0 with size 3 (target(1,))");
-  EXPECT_EQ(error_of(misclass_case(L, kP, {-4, 0}, kD3)),
+  EXPECT_EQ(error_of(misclass_case(L, kP, {-4, 0}, kD3)).message,
             L + ": index -4 is out of bounds for dimension 0 with size 3 (target(0,))");
-  EXPECT_EQ(error_field_of(misclass_case(L, kP, {-4, 0}, kD3)), "inputs.target");
-  EXPECT_EQ(error_of(misclass_case(L, kP, {0.5, 1}, kD3)),
+  EXPECT_EQ(error_of(misclass_case(L, kP, {-4, 0}, kD3)).field, "inputs.target");
+  EXPECT_EQ(error_of(misclass_case(L, kP, {0.5, 1}, kD3)).message,
             L + ": target(0,) = 0.500000 is not an integer class index");
-  EXPECT_EQ(error_of(misclass_case(L, kP, {0, 1, 2}, kD3)),
+  EXPECT_EQ(error_of(misclass_case(L, kP, {0, 1, 2}, kD3)).message,
             L + ": The size of tensor a (3) must match the size of tensor b (2) at non-singleton dimension 0 "
                 "(target (class indices) must have shape (2,), got (3,))");
-  EXPECT_EQ(error_of(misclass_case(L, kP, {1}, kD3)),
+  EXPECT_EQ(error_of(misclass_case(L, kP, {1}, kD3)).message,
             L + ": target (class indices) must have shape (2,), got (1,) (PyTorch would broadcast it; the oracle does "
                 "not)");
-  EXPECT_EQ(error_of(misclass_case(L, kP, {0, 1}, {{0, 1}, {1, 0}})),
+  EXPECT_EQ(error_of(misclass_case(L, kP, {0, 1}, {{0, 1}, {1, 0}})).message,
             L + ": The size of tensor a (2) must match the size of tensor b (3) at non-singleton dimension 1 "
                 "(cost_matrix must have shape (3, 3), got (2, 2))");
-  EXPECT_EQ(error_field_of(misclass_case(L, kP, {0, 1}, {{0, 1}, {1, 0}})), "inputs.cost_matrix");
-  EXPECT_EQ(error_of(misclass_case(L, kP, {0, 1}, {{0, 1, 2}, {1, 0, 1}, {2, 1, 0}, {3, 2, 1}})),
+  EXPECT_EQ(error_of(misclass_case(L, kP, {0, 1}, {{0, 1}, {1, 0}})).field, "inputs.cost_matrix");
+  EXPECT_EQ(error_of(misclass_case(L, kP, {0, 1}, {{0, 1, 2}, {1, 0, 1}, {2, 1, 0}, {3, 2, 1}})).message,
             L + ": cost_matrix must have shape (3, 3), got (4, 3) (PyTorch would broadcast it; the oracle does not)");
-  EXPECT_EQ(error_of(misclass_case(L, kP, {0, 1}, {0, 1, 2})),
+  EXPECT_EQ(error_of(misclass_case(L, kP, {0, 1}, {0, 1, 2})).message,
             L + ": cost_matrix must have shape (3, 3), got (3,)");
-  EXPECT_EQ(error_of(misclass_case(L, {{{0.2, 0.8}}}, {{0}}, kD3)),
+  EXPECT_EQ(error_of(misclass_case(L, {{{0.2, 0.8}}}, {{0}}, kD3)).message,
             L + ": input must have shape (C) or (N, C) (the document's [nBatch, nClass]), got (1, 1, 2)");
-  EXPECT_EQ(error_of(misclass_case(L, 0.5, 0, kD3)),
+  EXPECT_EQ(error_of(misclass_case(L, 0.5, 0, kD3)).message,
             L + ": input must have shape (C) or (N, C) (the document's [nBatch, nClass]), got ()");
-  EXPECT_EQ(error_of(misclass_case(L, {0.2, 0.3, 0.5}, {1}, kD3)),
+  EXPECT_EQ(error_of(misclass_case(L, {0.2, 0.3, 0.5}, {1}, kD3)).message,
             L + ": target (class indices) must have shape (), got (1,) (PyTorch would broadcast it; the oracle does "
                 "not)");
   json j = misclass_case(L, kP, {0, 1}, kD3);
   j["inputs"]["grad_output"] = {1, 2};
-  EXPECT_EQ(error_of(j), L + ": grad_output must have the output's shape (), got (2,)");
+  EXPECT_EQ(error_of(j).message, L + ": grad_output must have the output's shape (), got (2,)");
   j["params"] = {{"reduction", "avg"}};
-  EXPECT_EQ(error_of(j), L + ": avg is not a valid value for reduction (expected one of: none, sum, mean)");
+  EXPECT_EQ(error_of(j).message, L + ": avg is not a valid value for reduction (expected one of: none, sum, mean)");
   // The unbatched form (C) with a 0-dim target is accepted, as D[targ] * pred is.
-  EXPECT_EQ(error_of(misclass_case(L, {0.2, 0.3, 0.5}, 2, kD3)), "");
+  EXPECT_EQ(error_of(misclass_case(L, {0.2, 0.3, 0.5}, 2, kD3)).message, "");
 }
 
 INSTANTIATE_TEST_SUITE_P(CostMatrix, MisclassErrors,
@@ -373,38 +373,38 @@ TEST(PerPairErrors, ReportPyTorchsMessages) {
   const std::string L = "per_pair_weighted_ce";
   auto pp = [&](json x, json t, json D) { return misclass_case(L, x, t, D); };
   const json kT = {{0.2, 0.3, 0.5}, {0.1, 0.1, 0.8}};
-  EXPECT_EQ(error_of(pp({1, 2, 3}, {0.2, 0.3, 0.5}, kD3)),
+  EXPECT_EQ(error_of(pp({1, 2, 3}, {0.2, 0.3, 0.5}, kD3)).message,
             L + ": Dimension out of range (expected to be in range of [-1, 0], but got 1) (input must have shape "
                 "(N, C), got (3,))");
-  EXPECT_EQ(error_of(pp({{{1, 2, 3}}}, {{{0.2, 0.3, 0.5}}}, kD3)),
+  EXPECT_EQ(error_of(pp({{{1, 2, 3}}}, {{{0.2, 0.3, 0.5}}}, kD3)).message,
             L + ": input must have shape (N, C) (the document's [nBatch, nClass]), got (1, 1, 3)");
-  EXPECT_EQ(error_of(pp(kP, kT, {{0, 1}, {1, 0}})),
+  EXPECT_EQ(error_of(pp(kP, kT, {{0, 1}, {1, 0}})).message,
             L + ": mat1 and mat2 shapes cannot be multiplied (2x3 and 2x2) (cost_matrix must have shape (3, 3), got "
                 "(2, 2))");
-  EXPECT_EQ(error_of(pp(kP, kT, {{0, 1}, {1, 0}, {1, 1}})),
+  EXPECT_EQ(error_of(pp(kP, kT, {{0, 1}, {1, 0}, {1, 1}})).message,
             L + ": mat1 and mat2 shapes cannot be multiplied (2x3 and 2x3) (cost_matrix must have shape (3, 3), got "
                 "(3, 2))");
-  EXPECT_EQ(error_of(pp(kP, kT, {{0, 1, 2}, {1, 0, 1}})),
+  EXPECT_EQ(error_of(pp(kP, kT, {{0, 1, 2}, {1, 0, 1}})).message,
             L + ": The size of tensor a (3) must match the size of tensor b (2) at non-singleton dimension 1 "
                 "(cost_matrix must have shape (3, 3), got (2, 3))");
-  EXPECT_EQ(error_of(pp(kP, kT, {{0, 1, 2}})),
+  EXPECT_EQ(error_of(pp(kP, kT, {{0, 1, 2}})).message,
             L + ": cost_matrix must have shape (3, 3), got (1, 3) (PyTorch would broadcast it; the oracle does not)");
-  EXPECT_EQ(error_of(pp(kP, {{0.2, 0.8}, {0.5, 0.5}}, kD3)),
+  EXPECT_EQ(error_of(pp(kP, {{0.2, 0.8}, {0.5, 0.5}}, kD3)).message,
             L + ": The size of tensor a (2) must match the size of tensor b (3) at non-singleton dimension 1 (target "
                 "(class probabilities) must have shape (2, 3), got (2, 2))");
-  EXPECT_EQ(error_of(pp(kP, {{0.2, 0.3, 0.5}, {0.1, 0.1, 0.8}, {0.1, 0.1, 0.8}}, kD3)),
+  EXPECT_EQ(error_of(pp(kP, {{0.2, 0.3, 0.5}, {0.1, 0.1, 0.8}, {0.1, 0.1, 0.8}}, kD3)).message,
             L + ": The size of tensor a (3) must match the size of tensor b (2) at non-singleton dimension 0 (target "
                 "(class probabilities) must have shape (2, 3), got (3, 3))");
-  EXPECT_EQ(error_of(pp(kP, {0.2, 0.3, 0.5}, kD3)),
+  EXPECT_EQ(error_of(pp(kP, {0.2, 0.3, 0.5}, kD3)).message,
             L + ": target (class probabilities) must have shape (2, 3), got (3,) (PyTorch would broadcast it; the "
                 "oracle does not)");
-  EXPECT_EQ(error_of(pp(kP, kT, {0, 1, 2})), L + ": cost_matrix must have shape (3, 3), got (3,)");
+  EXPECT_EQ(error_of(pp(kP, kT, {0, 1, 2})).message, L + ": cost_matrix must have shape (3, 3), got (3,)");
   json j = {{"loss", L}, {"inputs", {{"input", kP}, {"target", kT}}}};
-  EXPECT_EQ(error_of(j), L + ": missing input 'cost_matrix'");
+  EXPECT_EQ(error_of(j).message, L + ": missing input 'cost_matrix'");
   j = pp(kP, kT, kD3);
   j["params"] = {{"reduction", "none"}};
   j["inputs"]["grad_output"] = 1;
-  EXPECT_EQ(error_of(j), L + ": grad_output must have the output's shape (2,), got ()");
+  EXPECT_EQ(error_of(j).message, L + ": grad_output must have the output's shape (2,), got ()");
 }
 
 // ---------------------------------------------------------------- (e) the family's own facts

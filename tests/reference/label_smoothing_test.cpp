@@ -418,7 +418,7 @@ TEST(LabelSmoothingErrors, EveryErrorPathHasItsMessage) {
        "inputs.grad_output", "label_smoothed_nll_loss: grad_output must have the output's shape (2, 1), got (2,)"},
   };
   for (const ErrorCase& c : cases) {
-    const RaisedError e = raised_error_of(c.request);
+    const RaisedError e = error_of(c.request);
     ASSERT_TRUE(e.raised) << c.request.dump();
     EXPECT_EQ(e.field, c.field) << c.request.dump();
     EXPECT_EQ(e.message, c.message) << c.request.dump();

@@ -130,7 +130,7 @@ testing::AssertionResult same_binary64(const std::vector<reference::RoundedValue
                                        const char* what) {
   if (got.size() != want.size()) return testing::AssertionFailure() << what << ": " << got.size() << " vs " << want.size();
   for (std::size_t k = 0; k < got.size(); ++k) {
-    if (auto s = is_settled(got[k]); !s) return s << " at " << what << "[" << k << "]";
+    if (auto s = settled(got[k]); !s) return s << " at " << what << "[" << k << "]";
     // The textbook's ~200-bit arithmetic leaves ~1e-60 of noise where the
     // exact value is 0 (every class in one dominance group); no entry of
     // these cases is anywhere near 1e-45 otherwise.
@@ -175,7 +175,7 @@ std::vector<double> paper_example(const std::string& loss, const std::string& ba
       {{"input", Tensor{{2, 3}, kPaperP}}, {"target", Tensor{{2}, {0, 0}}}}));
   std::vector<double> v;
   for (const auto& r : o.at("loss")) {
-    EXPECT_TRUE(is_settled(r));
+    EXPECT_TRUE(settled(r));
     v.push_back(r.f64);
   }
   return v;
@@ -221,7 +221,7 @@ TEST(Ordinal, PapersAccLossExampleWithFigure3bCounts) {
       {{"input", Tensor{{1, 3}, p}}, {"target", Tensor{{1}, {1}}}, {"class_counts", Tensor{{3}, {100, 50, 70}}}}));
   Mp::default_precision(kTextbookDigits);
   const Mp formula = -(log(Mp(p[1])) + log(Mp(p[2]) + Mp(p[1])) + log(Mp(p[2]) + Mp(p[1]) + Mp(p[0])));
-  ASSERT_TRUE(is_settled(o.at("loss")[0]));
+  ASSERT_TRUE(settled(o.at("loss")[0]));
   EXPECT_EQ(o.at("loss")[0].f64, static_cast<double>(Mp(formula / 3)));
 }
 
@@ -296,7 +296,7 @@ TEST(Ordinal, ErrorMessages) {
   cases.push_back({"acc_loss has no alpha", ordinal_case("acc_loss", {1, 3}, row, {1}, {0}, {{"alpha", 2.0}}),
                    "params.alpha", "acc_loss: unknown parameter 'alpha' (known: reduction, use_logits, log_base)"});
   for (const ErrorCase& e : cases) {
-    const CaughtError got = error_of(e.c);
+    const RaisedError got = error_of(e.c);
     EXPECT_EQ(got.field, e.field) << e.what << " / " << e.c.loss;
     EXPECT_EQ(got.message, e.message) << e.what << " / " << e.c.loss;
   }
@@ -311,7 +311,7 @@ double loss_of(const std::string& loss, const std::vector<double>& p, std::int64
   InputList in{{"input", Tensor{{1, C}, p}}, {"target", Tensor{{1}, {static_cast<double>(y)}}}};
   for (auto& e : extra) in.push_back(e);
   const OracleOutputs o = oracle_outputs(make_case(loss, params, in));
-  EXPECT_TRUE(is_settled(o.at("loss")[0])) << loss;
+  EXPECT_TRUE(settled(o.at("loss")[0])) << loss;
   return o.at("loss")[0].f64;
 }
 

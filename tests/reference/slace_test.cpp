@@ -18,7 +18,7 @@
 
 #include "core/loss_list.hpp"
 #include "reference/slace.hpp"
-#include "tests/support/oracle_cases.hpp"
+#include "tests/support/oracle_case.hpp"
 
 namespace {
 
@@ -158,7 +158,7 @@ testing::AssertionResult same_binary64(const std::vector<reference::RoundedValue
                                        const char* what) {
   if (got.size() != want.size()) return testing::AssertionFailure() << what << ": " << got.size() << " vs " << want.size();
   for (std::size_t k = 0; k < got.size(); ++k) {
-    if (auto s = is_settled(got[k]); !s) return s << " at " << what << "[" << k << "]";
+    if (auto s = settled(got[k]); !s) return s << " at " << what << "[" << k << "]";
     // The textbook's ~200-bit arithmetic leaves ~1e-60 of noise where the
     // exact value is 0 (every class in one dominance group); no entry of
     // these cases is anywhere near 1e-45 otherwise.
@@ -206,7 +206,7 @@ TEST(Slace, DlordinalTestValueToFloat32Precision) {
                                {{"input", Tensor{{1, 3}, {2.0, 1.0, static_cast<double>(0.1f)}}},
                                 {"target", Tensor{{1}, {1.0}}}});
   const auto o = oracle_outputs(c);
-  ASSERT_TRUE(is_settled(o.at("loss")[0]));
+  ASSERT_TRUE(settled(o.at("loss")[0]));
   const double exact = o.at("loss")[0].f64;
   const double printed = 0.8163748706490453;
   // A float32 softmax is off by a few units of 2^-24 in each p; the loss,
@@ -285,7 +285,7 @@ TEST(Slace, ErrorsCarryDlordinalsOrPyTorchsMessages) {
        "params.reduction", "slace: batchmean is not a valid value for reduction (expected one of: none, sum, mean)"},
   };
   for (const ErrorCase& e : cases) {
-    const CaughtError got = error_of(e.c);
+    const RaisedError got = error_of(e.c);
     EXPECT_EQ(got.field, e.field) << e.what;
     EXPECT_EQ(got.message, e.message) << e.what;
   }

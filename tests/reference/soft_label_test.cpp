@@ -423,7 +423,7 @@ TEST(SoftLabelDocument, RecoveredYHatIsTorchsFloat32Softmax) {
 }
 
 TEST(SoftLabelDocument, NegativeAlphaIsRejectedWithTheNotebooksMessage) {
-  const RaisedError e = raised_error_of({{"loss", "smooth_soft_labels"}, {"params", {{"alpha", -0.1}}}, {"inputs", {{"input", kSmooth}}}});
+  const RaisedError e = error_of({{"loss", "smooth_soft_labels"}, {"params", {{"alpha", -0.1}}}, {"inputs", {{"input", kSmooth}}}});
   ASSERT_TRUE(e.raised);
   EXPECT_EQ(e.field, "params.alpha");
   EXPECT_EQ(e.message, "smooth_soft_labels: Alpha must be non-negative.");
@@ -438,7 +438,7 @@ TEST(SoftLabelDocument, GoldenSourceLinesReproduceTheirPrintedDigits) {
     const json j = json::parse(line);
     const json request{{"loss", j["loss"]}, {"params", j.value("params", json::object())}, {"inputs", j["inputs"]}};
     if (j.value("result", "valid") == "invalid") {
-      EXPECT_TRUE(raised_error_of(request).raised) << line;
+      EXPECT_TRUE(error_of(request).raised) << line;
       continue;
     }
     const reference::OracleAnswer a = oracle(resolved_case(request));
@@ -509,7 +509,7 @@ TEST(SoftLabelErrors, EveryErrorPathHasItsMessage) {
        "smooth_soft_labels: grad_output must have the output's shape (2, 3), got (2,)"},
   };
   for (const ErrorCase& c : cases) {
-    const RaisedError e = raised_error_of(c.request);
+    const RaisedError e = error_of(c.request);
     ASSERT_TRUE(e.raised) << c.request.dump();
     EXPECT_EQ(e.field, c.field) << c.request.dump();
     EXPECT_EQ(e.message, c.message) << c.request.dump();

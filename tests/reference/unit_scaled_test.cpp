@@ -345,47 +345,47 @@ const json kX = {{1, 2, 3}, {0, 0, 1}};
 TEST(UnitScaledErrors, ReportTheLibrarysMessages) {
   json j = us_case(kX, {0, 1});
   j["inputs"]["weight"] = {1, 1, 1};
-  EXPECT_EQ(error_of(j), kL + "Support for the 'weight' argument has not been implemented for the unit-scaling "
+  EXPECT_EQ(error_of(j).message, kL + "Support for the 'weight' argument has not been implemented for the unit-scaling "
                               "library. Please remove it or replace it with its default value.");
-  EXPECT_EQ(error_field_of(j), "inputs.weight");
+  EXPECT_EQ(error_of(j).field, "inputs.weight");
   j["params"] = {{"label_smoothing", 0.1}};  // weight is checked first, as the signature orders them
-  EXPECT_EQ(error_field_of(j), "inputs.weight");
-  EXPECT_EQ(error_of(us_case(kX, {0, 1}, {{"label_smoothing", 0.1}})),
+  EXPECT_EQ(error_of(j).field, "inputs.weight");
+  EXPECT_EQ(error_of(us_case(kX, {0, 1}, {{"label_smoothing", 0.1}})).message,
             kL + "Support for the 'label_smoothing' argument has not been implemented for the unit-scaling library. "
                  "Please remove it or replace it with its default value.");
-  EXPECT_EQ(error_of(us_case(kX, {0, 1}, {{"label_smoothing", "-0x0p+0"}})), "");  // -0.0 != 0.0 is False
+  EXPECT_EQ(error_of(us_case(kX, {0, 1}, {{"label_smoothing", "-0x0p+0"}})).message, "");  // -0.0 != 0.0 is False
   {
     LossCase c = resolved_case(us_case(kX, {0, 1}));
     c.params.set("label_smoothing", std::numeric_limits<double>::quiet_NaN());  // nan != 0.0 is True
     EXPECT_THROW((void)find_loss(c.loss).oracle(c, reference::inputs_as<reference::Real>(c)), InputError);
   }
-  EXPECT_EQ(error_of(us_case({{{1, 2}, {3, 4}}}, {{0, 1}})),
+  EXPECT_EQ(error_of(us_case({{{1, 2}, {3, 4}}}, {{0, 1}})).message,
             kL + "cross_entropy input shape is torch.Size([1, 2, 2]), but should be either (vocab_size,) or "
                  "(batch_size, vocab_size)");
-  EXPECT_EQ(error_of(us_case(1.5, 0)), kL + "cross_entropy input shape is torch.Size([]), but should be either "
+  EXPECT_EQ(error_of(us_case(1.5, 0)).message, kL + "cross_entropy input shape is torch.Size([]), but should be either "
                                             "(vocab_size,) or (batch_size, vocab_size)");
-  EXPECT_EQ(error_of(us_case({{1}, {2}}, {0, 5})),  // before F.cross_entropy could see target 5
+  EXPECT_EQ(error_of(us_case({{1}, {2}}, {0, 5})).message,  // before F.cross_entropy could see target 5
             kL + "float division by zero (ZeroDivisionError in the backward scale vocab_size / (vocab_size - 1) ** "
                  "0.5 with vocab_size = 1)");
-  EXPECT_EQ(error_of(us_case({{"shape", {2, 0}}, {"data", json::array()}}, {0, 0})),
+  EXPECT_EQ(error_of(us_case({{"shape", {2, 0}}, {"data", json::array()}}, {0, 0})).message,
             kL + "must be real number, not complex (TypeError: with vocab_size = 0 the backward scale 0 / (-1) ** "
                  "0.5 is a Python complex)");
-  EXPECT_EQ(error_of(us_case(kX, {0, 3})),
+  EXPECT_EQ(error_of(us_case(kX, {0, 3})).message,
             kL + "Target 3 is out of bounds. (target(1,); valid class indices are 0..2, or ignore_index -100)");
-  EXPECT_EQ(error_of(us_case(kX, {0, 3}, {{"reduction", "none"}})),  // F.cross_entropy fails before the assert
+  EXPECT_EQ(error_of(us_case(kX, {0, 3}, {{"reduction", "none"}})).message,  // F.cross_entropy fails before the assert
             kL + "Target 3 is out of bounds. (target(1,); valid class indices are 0..2, or ignore_index -100)");
-  EXPECT_EQ(error_of(us_case(kX, {0, 1}, {{"reduction", "none"}})),
+  EXPECT_EQ(error_of(us_case(kX, {0, 1}, {{"reduction", "none"}})).message,
             kL + "AssertionError (assert reduction == \"sum\", no message): unit_scaling's cross_entropy supports "
                  "only reduction 'mean' and 'sum'");
-  EXPECT_EQ(error_field_of(us_case(kX, {0, 1}, {{"reduction", "none"}})), "params.reduction");
-  EXPECT_EQ(error_of(us_case(kX, {0, 1, 2})),
+  EXPECT_EQ(error_of(us_case(kX, {0, 1}, {{"reduction", "none"}})).field, "params.reduction");
+  EXPECT_EQ(error_of(us_case(kX, {0, 1, 2})).message,
             kL + "Expected input batch_size (2) to match target batch_size (3). (for input of shape (2, 3) the target "
                  "must have shape (2,) (class indices), got (3,))");
-  EXPECT_EQ(error_of(us_case(kX, {{0.2, 0.3, 0.5}, {1, 0, 0}}, {{"ignore_index", 1}})),
+  EXPECT_EQ(error_of(us_case(kX, {{0.2, 0.3, 0.5}, {1, 0, 0}}, {{"ignore_index", 1}})).message,
             kL + "ignore_index is not supported for floating point target");
   const json empty = {{"shape", {0, 3}}, {"data", json::array()}};
   const json no_targets = {{"shape", {0}}, {"data", json::array()}};
-  EXPECT_EQ(error_of(us_case(empty, no_targets)),
+  EXPECT_EQ(error_of(us_case(empty, no_targets)).message,
             kL + "division by zero (ZeroDivisionError: 1 / batch_size with batch_size = 0 under reduction 'mean')");
   // The same empty batch under sum is 0, as in the library.
   const reference::RoundedValue sum = output(oracle(resolved_case(us_case(empty, no_targets, {{"reduction", "sum"}}))),
@@ -393,7 +393,7 @@ TEST(UnitScaledErrors, ReportTheLibrarysMessages) {
   EXPECT_EQ(sum.f64, 0.0);
   json go = us_case(kX, {0, 1});
   go["inputs"]["grad_output"] = {1, 1};
-  EXPECT_EQ(error_of(go), kL + "grad_output must have the output's shape (), got (2,)");
+  EXPECT_EQ(error_of(go).message, kL + "grad_output must have the output's shape (), got (2,)");
 }
 
 // ---------------------------------------------------------------- (d) gradients

@@ -1,26 +1,44 @@
-// Running one case through the oracle as `lossoracle eval` would: parse the
-// JSON case, resolve it against the registry (defaults, checks), evaluate
-// correctly rounded, and look outputs up by name.
+// Running one case through the oracle as `lossoracle eval` would: build the
+// case (from JSON, or in C++ with make_case), resolve it against the registry
+// (defaults, checks), evaluate correctly rounded, and look outputs up by name.
 #pragma once
 
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
 
+#include "core/error.hpp"
+#include "core/loss_list.hpp"
 #include "core/protocol.hpp"
 #include "core/registry.hpp"
 #include "reference/oracle.hpp"
 
 namespace lossoracle::testing_support {
 
-inline LossCase resolved_case(const nlohmann::json& j) {
-  LossCase c = case_from_json(j);
+using ParamList = std::vector<std::pair<std::string, ParamValue>>;
+using InputList = std::vector<std::pair<std::string, Tensor>>;
+
+inline LossCase make_case(const std::string& loss, const ParamList& params, const InputList& inputs) {
+  LossCase c;
+  c.loss = loss;
+  for (const auto& [name, value] : params) c.params.set(name, value);
+  for (const auto& [name, tensor] : inputs) c.inputs[name] = tensor;
+  return c;
+}
+
+// The case with the registry's defaults filled in.
+inline LossCase resolved(LossCase c) {
   resolve_case(find_loss(c.loss), c);
   return c;
 }
+
+inline LossCase resolved_case(const nlohmann::json& j) { return resolved(case_from_json(j)); }
 
 inline LossCase resolved_case(const std::string& json_text) { return resolved_case(nlohmann::json::parse(json_text)); }
 
@@ -40,49 +58,50 @@ inline bool has_output(const reference::OracleAnswer& a, const std::string& name
   return false;
 }
 
-// Whether the oracle claims a correctly rounded binary64 for this value
-// (status zero: it rounds to 0, sign not certified).
-inline bool settled(const reference::RoundedValue& v) {
+using OracleOutputs = std::map<std::string, std::vector<reference::RoundedValue>>;
+
+// Every output of the resolved case, by name.
+inline OracleOutputs oracle_outputs(const LossCase& raw) {
+  OracleOutputs out;
+  for (const auto& o : oracle(resolved(raw)).outputs) out[o.name] = o.values;
+  return out;
+}
+
+// Whether the oracle claims a correctly rounded binary64 for this value:
+// exact, proved, tie, or zero (an enclosure within 2^-1075 of 0, which every
+// format rounds to 0; the sign is not certified).
+inline testing::AssertionResult settled(const reference::RoundedValue& v) {
   using reference::ProofStatus;
-  return v.status == ProofStatus::exact || v.status == ProofStatus::proved || v.status == ProofStatus::tie ||
-         v.status == ProofStatus::zero;
+  if (v.status == ProofStatus::exact || v.status == ProofStatus::proved || v.status == ProofStatus::tie ||
+      v.status == ProofStatus::zero)
+    return testing::AssertionSuccess();
+  return testing::AssertionFailure() << "status " << reference::status_name(v.status);
 }
 
-// The message of the InputError that evaluating (or resolving) the case raises, "" if none.
-inline std::string error_of(const nlohmann::json& j) {
-  try {
-    const LossCase c = resolved_case(j);
-    (void)find_loss(c.loss).oracle(c, reference::inputs_as<reference::Real>(c));
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "";
-}
-
-inline std::string error_field_of(const nlohmann::json& j) {
-  try {
-    const LossCase c = resolved_case(j);
-    (void)find_loss(c.loss).oracle(c, reference::inputs_as<reference::Real>(c));
-  } catch (const InputError& e) {
-    return e.field();
-  }
-  return "";
-}
-
-// Both the field and the message of the InputError a case raises.
+// The InputError that resolving and evaluating a case raises (raised false if none).
 struct RaisedError {
   bool raised = false;
   std::string field, message;
 };
 
-inline RaisedError raised_error_of(const nlohmann::json& j) {
+inline RaisedError error_of(const LossCase& raw) {
   try {
-    const LossCase c = resolved_case(j);
+    const LossCase c = resolved(raw);
     (void)find_loss(c.loss).oracle(c, reference::inputs_as<reference::Real>(c));
   } catch (const InputError& e) {
     return {true, e.field(), e.what()};
   }
   return {};
+}
+
+inline RaisedError error_of(const nlohmann::json& j) {
+  LossCase c;
+  try {
+    c = case_from_json(j);
+  } catch (const InputError& e) {
+    return {true, e.field(), e.what()};
+  }
+  return error_of(c);
 }
 
 // True when `value` rounds to `printed` at the printed number of digits:
@@ -98,6 +117,16 @@ inline bool rounds_to_printed(double value, std::string printed) {
   char buffer[64];
   std::snprintf(buffer, sizeof buffer, e == std::string::npos ? "%.*f" : "%.*e", digits, value);
   return printed == buffer;
+}
+
+// The loss list's evaluator for number type T (any values of T, not only
+// binary ones, may then be fed to it).
+template <class T>
+reference::EvalFn<T> evaluator_for(const std::string& loss) {
+  static const std::vector<LossDefinition<T>> defs = loss_definitions<T>();
+  for (const auto& d : defs)
+    if (d.info.name == loss) return d.evaluate;
+  throw std::invalid_argument("no loss named " + loss);
 }
 
 }  // namespace lossoracle::testing_support

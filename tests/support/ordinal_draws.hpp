@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "tests/support/oracle_cases.hpp"
+#include "tests/support/oracle_case.hpp"
 
 namespace lossoracle::testing_support {
 
