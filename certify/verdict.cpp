@@ -36,6 +36,7 @@ const char* verdict_name(Verdict v) {
     case Verdict::acceptable: return "acceptable";
     case Verdict::rejected_ok: return "rejected-ok";
     case Verdict::mistrusted: return "mistrusted";
+    case Verdict::unsupported: return "unsupported";
   }
   return "?";
 }
@@ -44,6 +45,13 @@ Outcome judge(const SuiteCase& c, const ImplResult& r, Profile profile) {
   Outcome o;
   if (r.kind == ImplResult::Kind::broken) {
     o.reason = r.message;
+    return o;
+  }
+  // Before the expectation: an implementation that cannot express a case has
+  // neither computed nor rejected it, valid or not.
+  if (r.kind == ImplResult::Kind::unsupported) {
+    o.verdict = Verdict::unsupported;
+    o.reason = "unsupported: " + r.message;
     return o;
   }
   if (c.expect == Expect::invalid) {
@@ -118,6 +126,10 @@ Outcome judge(const SuiteCase& c, const ImplResult& r, Profile profile) {
         o.worst_at = element_name(expected.name, i);
         o.worst_got = v;
         o.worst_expected = rounded;
+      }
+      if (exact != 0 && std::isfinite(rounded) && k.relative > o.max_relative) {
+        o.max_relative = k.relative;
+        o.max_relative_at = element_name(expected.name, i);
       }
       if (!k.ok && std::isfinite(rounded)) finite_failure = true;
       if (!k.ok && k.ulps > failure_ulps) {
