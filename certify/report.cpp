@@ -252,7 +252,7 @@ std::string certificate_markdown(const CertifyRun& run, const Aggregate& a) {
         "convention), rejected-ok (an input the oracle rejects, rejected), mistrusted (the case cannot "
         "discriminate), unsupported (the library cannot express the case; never a pass). Errors are measured "
         "against the exact value: worst ulp in ulps of the dtype (an exact zero computed as a tiny nonzero is "
-        "an enormous number of ulps), worst rel relative to the exact value over nonzero exact values.\n";
+        "an enormous number of ulps), worst rel relative to the exact value, over exact values in the dtype's normal range.\n";
   for (std::size_t i = 0; i < a.per_loss.size(); ++i) {
     const Group& g = a.per_loss[i];
     md << "\n## " << g.loss << " (" << dtype_name(g.dtype) << "): " << group_verdict(g.tally) << "\n\n"

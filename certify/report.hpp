@@ -26,7 +26,7 @@ struct Group {
   std::string params;  // "" for the whole (loss, dtype)
   Tally tally;
   const CaseRecord* worst = nullptr;  // the compared case with the largest error
-  // The case with the largest relative error at a nonzero exact value (Outcome::max_relative):
+  // The case with the largest relative error in the normal range (Outcome::max_relative):
   // beside the worst ulp, which exact zeros dominate, it says how large the errors are.
   const CaseRecord* worst_relative = nullptr;
   std::vector<std::string> outputs;   // outputs compared in at least one case
@@ -44,7 +44,7 @@ Aggregate aggregate(const CertifyRun& run);
 // acceptable or rejected-ok; "partial" when cases passed but others were unsupported; else "pass".
 std::string group_verdict(const Tally& t);
 
-// "1.2e-07 at grad_input[3] (random-17)", or "-" when no nonzero exact value was compared.
+// "1.2e-07 at grad_input[3] (random-17)", or "-" when no value in the normal range was compared.
 std::string worst_relative_text(const Group& g);
 
 // The summary table printed at the end of a run.

@@ -34,8 +34,9 @@ struct Outcome {
   std::string worst_at;
   double worst_got = 0, worst_expected = 0;
   // The largest relative error |got - x| / |x| over the compared values whose exact value x is
-  // nonzero and finite (at an exact zero the relative error is undefined and the ulp error is
-  // measured in subnormal spacings, so neither says how large an error is); -1 when there is none.
+  // finite and in the dtype's normal range (at an exact zero the relative error is undefined and
+  // the ulp error is measured in subnormal spacings; below the normal range even a correct
+  // rounding is far off relatively); -1 when there is none.
   long double max_relative = -1;
   std::string max_relative_at;
   std::size_t compared = 0;  // values that could tell a right answer from a wrong one

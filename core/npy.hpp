@@ -15,6 +15,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <sstream>
@@ -288,6 +289,10 @@ inline Tensor parse_npy(std::string_view bytes, const std::string& path, const s
 }
 
 inline Tensor read_npy(const std::string& path, const std::string& field) {
+  // Not a FIFO or a device: reading /dev/stdin or /dev/zero would never end.
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec))
+    throw InputError(field, field + ": '" + path + "' is not a regular file");
   std::ifstream f(path, std::ios::binary);
   if (!f) throw InputError(field, field + ": cannot open '" + path + "': " + std::strerror(errno));
   std::ostringstream s;

@@ -99,9 +99,11 @@ TEST(CertifyCommand, WritesCertificates) {
     EXPECT_GT(in_histogram, 0);
     EXPECT_EQ(loss["histogram_ulps"][">2^16"], 0);
     for (const json& g : loss["groups"]) EXPECT_TRUE(g["worst"].is_null() || g["worst"].contains("request"));
-    // The reference is correctly rounded: every relative error is at most half a float32 ulp's (2^-24).
+    // The reference is correctly rounded: in the normal range every relative error is at most
+    // half an ulp, 2^-53 (float64) or 2^-24 (float32).
     ASSERT_TRUE(loss["worst_relative"].is_object()) << loss.dump();
-    EXPECT_LE(loss["worst_relative"]["relative"].get<double>(), 0x1p-24) << loss["worst_relative"].dump();
+    EXPECT_LE(loss["worst_relative"]["relative"].get<double>(), loss["dtype"] == "float64" ? 0x1p-53 : 0x1p-24)
+        << loss["worst_relative"].dump();
     EXPECT_GT(loss["worst_relative"]["relative"].get<double>(), 0.0);
   }
   const std::string md = lossoracle::test::slurp(dir / "certificate.md");

@@ -142,6 +142,12 @@ TEST(Npy, BadFilesAreErrorsNamingFieldAndFile) {
   } catch (const InputError& e) {
     EXPECT_EQ(std::string(e.what()), "inputs.target.npy: cannot open '" + kData + "no-such-file.npy': No such file or directory");
   }
+  try {
+    read_npy(kData, "inputs.target.npy");
+    ADD_FAILURE() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()), "inputs.target.npy: '" + kData + "' is not a regular file");
+  }
   EXPECT_EQ(message_of(std::string(
                 "\x93NUMPY\x01\x00\x10\x00{'descr': '<f8'}", 26)),
             "inputs.x.npy: 't.npy': malformed header (the header needs 'descr', 'fortran_order' and 'shape')");
