@@ -241,7 +241,28 @@ ImplResult ExternalImplementation::evaluate(const nlohmann::json& request, Dtype
     return broken("adapter answered case " + id + " with the id " + answer.value("id", nlohmann::json()).dump() +
                   " (answers must come in order, echoing the request's id)");
 
+  if (answer.contains("versions")) {
+    const nlohmann::json& v = answer.at("versions");
+    bool strings = v.is_object();
+    for (const auto& item : v.items()) strings = strings && item.value().is_string();
+    if (!strings)
+      return broken("adapter answered case " + id + " with \"versions\" that is not an object of strings: " +
+                    excerpt(v.dump()));
+    versions_ = v;
+  }
   ImplResult r;
+  if (answer.contains("unsupported")) {
+    const nlohmann::json& u = answer.at("unsupported");
+    if (!u.is_string() || u.get<std::string>().empty())
+      return broken("adapter answered case " + id + " with \"unsupported\" that is not a non-empty string (the reason): " +
+                    excerpt(u.dump()));
+    if (answer.contains("outputs") || answer.contains("error"))
+      return broken("adapter answered case " + id + " with \"unsupported\" beside \"outputs\" or \"error\"");
+    r.kind = ImplResult::Kind::unsupported;
+    r.message = u.get<std::string>();
+    consecutive_broken_ = 0;
+    return r;
+  }
   if (answer.contains("error")) {
     const nlohmann::json& e = answer.at("error");
     r.kind = ImplResult::Kind::rejected;

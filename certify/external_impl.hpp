@@ -24,6 +24,7 @@ class ExternalImplementation : public Implementation {
 
   std::string name() const override { return spec_; }
   ImplResult evaluate(const nlohmann::json& request, Dtype dtype) override;
+  nlohmann::json versions() const override { return versions_; }
 
  private:
   enum class Io { ok, timeout, closed };
@@ -43,6 +44,7 @@ class ExternalImplementation : public Implementation {
   bool fresh_ = false;   // no case answered since the start: the startup allowance applies
   int consecutive_broken_ = 0;
   std::string disabled_;  // set once the adapter has failed too often in a row
+  nlohmann::json versions_ = nlohmann::json::object();  // the last "versions" object an answer carried
 };
 
 }  // namespace lossoracle::certify

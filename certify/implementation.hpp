@@ -26,6 +26,8 @@ struct ImplResult {
     outputs,   // it computed outputs
     rejected,  // it refused the input (message: its error)
     broken,    // it could not answer: crashed, hung, answered garbage (message says which, naming the case)
+    unsupported,  // the library has no way to compute this case (a parameter, input or case form it lacks);
+                  // message: the adapter's reason. Counted on its own, never as a pass
   };
   Kind kind = Kind::broken;
   std::vector<ImplOutput> outputs;
@@ -39,6 +41,9 @@ class Implementation {
   virtual std::string name() const = 0;
   // `request` is a `lossoracle eval` case with an "id" (docs/protocol.md).
   virtual ImplResult evaluate(const nlohmann::json& request, Dtype dtype) = 0;
+  // What the implementation says it is built from ({"optax": "0.2.3", "jax": "0.4.30"}), for the
+  // certificate; empty when it says nothing.
+  virtual nlohmann::json versions() const { return nlohmann::json::object(); }
 };
 
 struct ImplementationOptions {

@@ -25,13 +25,8 @@ std::string ulps_text(long double u) {
 
 ordered_json tally_json(const Tally& t) {
   return {{"tests", t.total},           {"passed", t.passed},          {"failed", t.failed},
-          {"mistrusted", t.mistrusted}, {"rejected-ok", t.rejected_ok}, {"acceptable", t.acceptable}};
-}
-
-std::string group_verdict(const Tally& t) {
-  if (t.failed) return "fail";
-  if (t.passed + t.acceptable + t.rejected_ok == 0) return "mistrusted";
-  return "pass";
+          {"mistrusted", t.mistrusted}, {"rejected-ok", t.rejected_ok}, {"acceptable", t.acceptable},
+          {"unsupported", t.unsupported}};
 }
 
 // JSON numbers cannot hold inf; errors are given as text where they may be infinite.
@@ -53,12 +48,20 @@ ordered_json worst_json(const CaseRecord* r) {
           {"request", r->request}};
 }
 
+ordered_json worst_relative_json(const CaseRecord* r) {
+  if (!r) return nullptr;
+  return {{"case", r->id}, {"relative", error_json(r->outcome.max_relative)}, {"at", r->outcome.max_relative_at}};
+}
+
 void add_to(Group& g, const CaseRecord& r) {
   g.tally.add(r.outcome.verdict);
   if (r.outcome.compared > 0) {
     ++g.histogram[bucket_of(r.outcome.worst_ulps)];
     if (!g.worst || r.outcome.worst_ulps > g.worst->outcome.worst_ulps) g.worst = &r;
   }
+  if (r.outcome.max_relative >= 0 &&
+      (!g.worst_relative || r.outcome.max_relative > g.worst_relative->outcome.max_relative))
+    g.worst_relative = &r;
   for (const auto& name : r.outputs_compared) {
     bool seen = false;
     for (const auto& n : g.outputs) seen = seen || n == name;
@@ -91,10 +94,29 @@ std::string header_markdown(const CertifyRun& run) {
   for (Dtype d : o.dtypes) md << " " << dtype_name(d) << " " << tolerance_text(o.profile, d) << ";";
   md << "\n- command: `" << run.command_line << "`\n"
      << "- result: `" << summary_line(run.tally) << "`\n";
+  if (!run.versions.empty()) {
+    md << "- versions (as the implementation reports them):";
+    for (const auto& [name, version] : run.versions.items()) md << " " << name << " " << version.get<std::string>() << ";";
+    md << "\n";
+  }
   return md.str();
 }
 
 }  // namespace
+
+std::string group_verdict(const Tally& t) {
+  if (t.failed) return "fail";
+  if (t.unsupported && t.unsupported == t.total) return "unsupported";
+  if (t.passed + t.acceptable + t.rejected_ok == 0) return "mistrusted";
+  if (t.unsupported) return "partial";
+  return "pass";
+}
+
+std::string worst_relative_text(const Group& g) {
+  if (!g.worst_relative) return "-";
+  return ulps_text(g.worst_relative->outcome.max_relative) + " at " + g.worst_relative->outcome.max_relative_at + " (" +
+         g.worst_relative->id + ")";
+}
 
 std::size_t bucket_of(long double u) {
   const long double bounds[] = {0, 0.5L, 1, 2, 4, 16, 256, 65536};
@@ -133,7 +155,7 @@ Aggregate aggregate(const CertifyRun& run) {
     auto it = loss_index.find(key);
     if (it == loss_index.end()) {
       it = loss_index.emplace(key, a.per_loss.size()).first;
-      a.per_loss.push_back({r.loss, r.dtype, "", {}, nullptr, {}, {}});
+      a.per_loss.push_back({r.loss, r.dtype, "", {}, nullptr, nullptr, {}, {}});
       a.per_params.emplace_back();
       params_index.emplace_back();
     }
@@ -142,7 +164,7 @@ Aggregate aggregate(const CertifyRun& run) {
     auto pit = params_index[li].find(r.params);
     if (pit == params_index[li].end()) {
       pit = params_index[li].emplace(r.params, a.per_params[li].size()).first;
-      a.per_params[li].push_back({r.loss, r.dtype, r.params, {}, nullptr, {}, {}});
+      a.per_params[li].push_back({r.loss, r.dtype, r.params, {}, nullptr, nullptr, {}, {}});
     }
     add_to(a.per_params[li][pit->second], r);
   }
@@ -152,12 +174,15 @@ Aggregate aggregate(const CertifyRun& run) {
 void print_summary(std::ostream& out, const Aggregate& a, const Tally& total) {
   out << std::left << std::setw(40) << "loss" << std::setw(9) << "dtype" << std::right << std::setw(7) << "cases"
       << std::setw(8) << "passed" << std::setw(8) << "failed" << std::setw(12) << "mistrusted" << std::setw(13)
-      << "rejected-ok" << std::setw(12) << "acceptable" << std::setw(11) << "worst ulp" << "  worst case\n";
+      << "rejected-ok" << std::setw(12) << "acceptable" << std::setw(12) << "unsupported" << std::setw(11)
+      << "worst ulp" << std::setw(10) << "worst rel" << "  worst-ulp case\n";
   for (const Group& g : a.per_loss) {
     out << std::left << std::setw(40) << g.loss << std::setw(9) << dtype_name(g.dtype) << std::right << std::setw(7)
         << g.tally.total << std::setw(8) << g.tally.passed << std::setw(8) << g.tally.failed << std::setw(12)
         << g.tally.mistrusted << std::setw(13) << g.tally.rejected_ok << std::setw(12) << g.tally.acceptable
-        << std::setw(11) << (g.worst ? ulps_text(g.worst->outcome.worst_ulps) : "-") << "  "
+        << std::setw(12) << g.tally.unsupported << std::setw(11)
+        << (g.worst ? ulps_text(g.worst->outcome.worst_ulps) : "-") << std::setw(10)
+        << (g.worst_relative ? ulps_text(g.worst_relative->outcome.max_relative) : "-") << "  "
         << (g.worst ? g.worst->id + " " + g.worst->outcome.worst_at : "") << "\n";
   }
   out << summary_line(total) << "\n";
@@ -176,7 +201,8 @@ ordered_json certificate_json(const CertifyRun& run, const Aggregate& a) {
                         {"verdict", group_verdict(p.tally)},
                         {"tally", tally_json(p.tally)},
                         {"outputs_compared", p.outputs},
-                        {"worst", worst_json(p.worst)}});
+                        {"worst", worst_json(p.worst)},
+                        {"worst_relative", worst_relative_json(p.worst_relative)}});
     ordered_json histogram = ordered_json::object();
     for (std::size_t k = 0; k < kBuckets; ++k) histogram[bucket_labels()[k]] = g.histogram[k];
     losses.push_back({{"loss", g.loss},
@@ -185,6 +211,7 @@ ordered_json certificate_json(const CertifyRun& run, const Aggregate& a) {
                       {"tally", tally_json(g.tally)},
                       {"outputs_compared", g.outputs},
                       {"worst", worst_json(g.worst)},
+                      {"worst_relative", worst_relative_json(g.worst_relative)},
                       {"histogram_ulps", histogram},
                       {"groups", groups}});
   }
@@ -203,6 +230,7 @@ ordered_json certificate_json(const CertifyRun& run, const Aggregate& a) {
   for (Dtype d : o.dtypes) dtypes.push_back(dtype_name(d));
   return {{"certificate", "lossoracle-certify 1"},
           {"implementation", o.impl},
+          {"versions", run.versions},
           {"suite", level_name(o.level)},
           {"seed", o.seed},
           {"profile", profile_name(o.profile)},
@@ -222,23 +250,28 @@ std::string certificate_markdown(const CertifyRun& run, const Aggregate& a) {
      << header_markdown(run)
      << "\nVerdicts (docs/certify.md): pass, fail, acceptable (a golden `acceptable` vector answered by another "
         "convention), rejected-ok (an input the oracle rejects, rejected), mistrusted (the case cannot "
-        "discriminate). Errors are in ulps of the dtype, measured against the exact value.\n";
+        "discriminate), unsupported (the library cannot express the case; never a pass). Errors are measured "
+        "against the exact value: worst ulp in ulps of the dtype (an exact zero computed as a tiny nonzero is "
+        "an enormous number of ulps), worst rel relative to the exact value, over exact values in the dtype's normal range.\n";
   for (std::size_t i = 0; i < a.per_loss.size(); ++i) {
     const Group& g = a.per_loss[i];
     md << "\n## " << g.loss << " (" << dtype_name(g.dtype) << "): " << group_verdict(g.tally) << "\n\n"
        << "`" << summary_line(g.tally) << "`; outputs compared: " << (g.outputs.empty() ? "none" : "") ;
     for (std::size_t k = 0; k < g.outputs.size(); ++k) md << (k ? ", " : "") << g.outputs[k];
-    md << "\n\n| params | cases | passed | failed | mistrusted | rejected-ok | acceptable | worst error | verdict |\n"
-       << "|---|---:|---:|---:|---:|---:|---:|---|---|\n";
+    md << "; worst rel " << worst_relative_text(g);
+    md << "\n\n| params | cases | passed | failed | mistrusted | rejected-ok | acceptable | unsupported | worst ulp | "
+          "worst rel | verdict |\n"
+       << "|---|---:|---:|---:|---:|---:|---:|---:|---|---|---|\n";
     for (const Group& p : a.per_params[i]) {
       md << "| `" << p.params << "` | " << p.tally.total << " | " << p.tally.passed << " | " << p.tally.failed << " | "
-         << p.tally.mistrusted << " | " << p.tally.rejected_ok << " | " << p.tally.acceptable << " | ";
+         << p.tally.mistrusted << " | " << p.tally.rejected_ok << " | " << p.tally.acceptable << " | "
+         << p.tally.unsupported << " | ";
       if (p.worst)
         md << ulps_text(p.worst->outcome.worst_ulps) << " ulp (rel " << ulps_text(p.worst->outcome.worst_relative)
            << ") at " << p.worst->outcome.worst_at << ", case " << p.worst->id;
       else
         md << "-";
-      md << " | " << group_verdict(p.tally) << " |\n";
+      md << " | " << worst_relative_text(p) << " | " << group_verdict(p.tally) << " |\n";
     }
     md << "\nWorst input per parameter set (full requests in certificate.json):\n\n";
     for (const Group& p : a.per_params[i]) {
@@ -270,7 +303,14 @@ std::string certificate_html(const CertifyRun& run, const Aggregate& a) {
     << "svg text{font-size:11px;font-family:sans-serif}</style></head><body>\n"
     << "<h1>Certificate: <code>" << html_escape(run.options.impl) << "</code>, " << level_name(run.options.level)
     << " suite</h1>\n<p><code>" << html_escape(summary_line(run.tally)) << "</code></p>\n<p>Command: <code>"
-    << html_escape(run.command_line) << "</code></p>\n<p>Profile " << profile_name(run.options.profile) << ":";
+    << html_escape(run.command_line) << "</code></p>\n";
+  if (!run.versions.empty()) {
+    h << "<p>Versions:";
+    for (const auto& [name, version] : run.versions.items())
+      h << " " << html_escape(name) << " " << html_escape(version.get<std::string>()) << ";";
+    h << "</p>\n";
+  }
+  h << "<p>Profile " << profile_name(run.options.profile) << ":";
   for (Dtype d : run.options.dtypes) h << " " << dtype_name(d) << " " << html_escape(tolerance_text(run.options.profile, d)) << ";";
   h << "</p>\n<p>Each histogram counts the cases of a loss by their worst error in ulps of the dtype "
        "(cases with a compared value).</p>\n";
@@ -300,16 +340,17 @@ std::string certificate_html(const CertifyRun& run, const Aggregate& a) {
     }
     h << "<text x=\"" << left << "\" y=\"" << top + height + 30 << "\">worst error (ulp)</text></svg>\n";
     h << "<table><tr><th>params</th><th>cases</th><th>passed</th><th>failed</th><th>mistrusted</th>"
-      << "<th>rejected-ok</th><th>acceptable</th><th>worst error</th><th>verdict</th></tr>\n";
+      << "<th>rejected-ok</th><th>acceptable</th><th>unsupported</th><th>worst ulp</th><th>worst rel</th>"
+      << "<th>verdict</th></tr>\n";
     for (const Group& p : a.per_params[i]) {
       const std::string pv = group_verdict(p.tally);
       h << "<tr><td><code>" << html_escape(p.params) << "</code></td><td>" << p.tally.total << "</td><td>"
         << p.tally.passed << "</td><td>" << p.tally.failed << "</td><td>" << p.tally.mistrusted << "</td><td>"
-        << p.tally.rejected_ok << "</td><td>" << p.tally.acceptable << "</td><td>"
+        << p.tally.rejected_ok << "</td><td>" << p.tally.acceptable << "</td><td>" << p.tally.unsupported << "</td><td>"
         << (p.worst ? ulps_text(p.worst->outcome.worst_ulps) + " ulp at " + html_escape(p.worst->outcome.worst_at) +
                           " (" + html_escape(p.worst->id) + ")"
                     : "-")
-        << "</td><td class=\"" << pv << "\">" << pv << "</td></tr>\n";
+        << "</td><td>" << html_escape(worst_relative_text(p)) << "</td><td class=\"" << pv << "\">" << pv << "</td></tr>\n";
     }
     h << "</table>\n";
   }

@@ -26,6 +26,9 @@ struct Group {
   std::string params;  // "" for the whole (loss, dtype)
   Tally tally;
   const CaseRecord* worst = nullptr;  // the compared case with the largest error
+  // The case with the largest relative error in the normal range (Outcome::max_relative):
+  // beside the worst ulp, which exact zeros dominate, it says how large the errors are.
+  const CaseRecord* worst_relative = nullptr;
   std::vector<std::string> outputs;   // outputs compared in at least one case
   std::array<std::size_t, kBuckets> histogram{};
 };
@@ -36,6 +39,13 @@ struct Aggregate {
   std::vector<std::vector<Group>> per_params;  // parallel to per_loss
 };
 Aggregate aggregate(const CertifyRun& run);
+
+// "fail" when a case failed; "unsupported" when every case was; "mistrusted" when none passed, was
+// acceptable or rejected-ok; "partial" when cases passed but others were unsupported; else "pass".
+std::string group_verdict(const Tally& t);
+
+// "1.2e-07 at grad_input[3] (random-17)", or "-" when no value in the normal range was compared.
+std::string worst_relative_text(const Group& g);
 
 // The summary table printed at the end of a run.
 void print_summary(std::ostream& out, const Aggregate& a, const Tally& total);

@@ -43,7 +43,10 @@ void show_case(std::ostream& out, const SuiteCase& c, const ImplResult& r, const
       }
     }
   } else if (r.kind != ImplResult::Kind::outputs) {
-    out << (r.kind == ImplResult::Kind::rejected ? "rejected: " : "broken: ") << r.message << "\n";
+    out << (r.kind == ImplResult::Kind::rejected      ? "rejected: "
+            : r.kind == ImplResult::Kind::unsupported ? "unsupported: "
+                                                      : "broken: ")
+        << r.message << "\n";
   }
   out << "verdict: " << verdict_name(o.verdict) << (o.reason.empty() ? "" : " (" + o.reason + ")") << "\n";
 }
@@ -58,13 +61,15 @@ void Tally::add(Verdict v) {
     case Verdict::mistrusted: ++mistrusted; break;
     case Verdict::rejected_ok: ++rejected_ok; break;
     case Verdict::acceptable: ++acceptable; break;
+    case Verdict::unsupported: ++unsupported; break;
   }
 }
 
 std::string summary_line(const Tally& t) {
   return "tests: " + std::to_string(t.total) + " passed: " + std::to_string(t.passed) +
          " failed: " + std::to_string(t.failed) + " mistrusted: " + std::to_string(t.mistrusted) +
-         " rejected-ok: " + std::to_string(t.rejected_ok) + " acceptable: " + std::to_string(t.acceptable);
+         " rejected-ok: " + std::to_string(t.rejected_ok) + " acceptable: " + std::to_string(t.acceptable) +
+         " unsupported: " + std::to_string(t.unsupported);
 }
 
 std::string certify_command(const CertifyOptions& o, const std::vector<std::string>& losses,
@@ -137,6 +142,7 @@ CertifyRun run_certify(const CertifyOptions& options, Implementation& impl, std:
       out.flush();
     }
   }
+  run.versions = impl.versions();
   return run;
 }
 

@@ -44,7 +44,7 @@ struct CaseRecord {
 };
 
 struct Tally {
-  std::size_t total = 0, passed = 0, failed = 0, mistrusted = 0, rejected_ok = 0, acceptable = 0;
+  std::size_t total = 0, passed = 0, failed = 0, mistrusted = 0, rejected_ok = 0, acceptable = 0, unsupported = 0;
   void add(Verdict v);
 };
 
@@ -53,13 +53,14 @@ struct CertifyRun {
   std::string command_line;  // the certify command that reproduces the whole run
   std::vector<CaseRecord> records;
   Tally tally;
+  nlohmann::json versions = nlohmann::json::object();  // the implementation's, after the run
 };
 
 // Throws SuiteError (a loss without golden vectors), ImplementationError, or
 // std::invalid_argument for a --case that the suite does not hold.
 CertifyRun run_certify(const CertifyOptions& options, Implementation& impl, std::ostream& out, std::ostream& err);
 
-// "tests: N passed: .. failed: .. mistrusted: .. rejected-ok: .. acceptable: .."
+// "tests: N passed: .. failed: .. mistrusted: .. rejected-ok: .. acceptable: .. unsupported: .."
 std::string summary_line(const Tally& t);
 
 // The certify command for these options, shell-quoted; with a case id, the

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 #include <map>
 
 #include "core/hexfloat.hpp"
@@ -36,6 +37,7 @@ const char* verdict_name(Verdict v) {
     case Verdict::acceptable: return "acceptable";
     case Verdict::rejected_ok: return "rejected-ok";
     case Verdict::mistrusted: return "mistrusted";
+    case Verdict::unsupported: return "unsupported";
   }
   return "?";
 }
@@ -44,6 +46,13 @@ Outcome judge(const SuiteCase& c, const ImplResult& r, Profile profile) {
   Outcome o;
   if (r.kind == ImplResult::Kind::broken) {
     o.reason = r.message;
+    return o;
+  }
+  // Before the expectation: an implementation that cannot express a case has
+  // neither computed nor rejected it, valid or not.
+  if (r.kind == ImplResult::Kind::unsupported) {
+    o.verdict = Verdict::unsupported;
+    o.reason = "unsupported: " + r.message;
     return o;
   }
   if (c.expect == Expect::invalid) {
@@ -118,6 +127,14 @@ Outcome judge(const SuiteCase& c, const ImplResult& r, Profile profile) {
         o.worst_at = element_name(expected.name, i);
         o.worst_got = v;
         o.worst_expected = rounded;
+      }
+      // Relative error only means something where the dtype has full precision: in the
+      // subnormal range (or rounded to 0) a correct rounding is up to 100% off.
+      const long double min_normal = c.dtype == Dtype::float64 ? std::numeric_limits<double>::min()
+                                                               : std::numeric_limits<float>::min();
+      if (std::fabs(exact) >= min_normal && std::isfinite(rounded) && k.relative > o.max_relative) {
+        o.max_relative = k.relative;
+        o.max_relative_at = element_name(expected.name, i);
       }
       if (!k.ok && std::isfinite(rounded)) finite_failure = true;
       if (!k.ok && k.ulps > failure_ulps) {

@@ -19,8 +19,10 @@ enum class Verdict {
   rejected_ok,  // an input the oracle rejects, rejected
   mistrusted,   // nothing failed but the case cannot vouch for a pass: no value discriminated (NaN
                 // expected and produced, no element), or some value is unresolved by the oracle
+  unsupported,  // the implementation answered that its library cannot express this case (a parameter,
+                // input or form it lacks): nothing was computed, so nothing passed or failed
 };
-const char* verdict_name(Verdict v);  // pass, fail, acceptable, rejected-ok, mistrusted
+const char* verdict_name(Verdict v);  // pass, fail, acceptable, rejected-ok, mistrusted, unsupported
 
 struct Outcome {
   Verdict verdict = Verdict::fail;
@@ -31,6 +33,12 @@ struct Outcome {
   long double worst_ulps = 0, worst_relative = 0;
   std::string worst_at;
   double worst_got = 0, worst_expected = 0;
+  // The largest relative error |got - x| / |x| over the compared values whose exact value x is
+  // finite and in the dtype's normal range (at an exact zero the relative error is undefined and
+  // the ulp error is measured in subnormal spacings; below the normal range even a correct
+  // rounding is far off relatively); -1 when there is none.
+  long double max_relative = -1;
+  std::string max_relative_at;
   std::size_t compared = 0;  // values that could tell a right answer from a wrong one
 };
 

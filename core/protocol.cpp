@@ -7,6 +7,7 @@
 
 #include "core/error.hpp"
 #include "core/hexfloat.hpp"
+#include "core/npy.hpp"
 
 namespace lossoracle {
 
@@ -130,7 +131,18 @@ LossCase case_from_json(const json& j) {
   }
   if (!j.contains("inputs") || !j.at("inputs").is_object())
     throw InputError("inputs", "missing object field \"inputs\"");
-  for (const auto& [name, v] : j.at("inputs").items()) c.inputs[name] = tensor_from_json(v, "inputs." + name);
+  for (const auto& [name, v] : j.at("inputs").items()) {
+    const std::string field = "inputs." + name;
+    if (v.is_object() && v.contains("npy")) {
+      // A tensor from a file (docs/protocol.md, "Tensors from .npy files"),
+      // in eval cases only: adapters' answers are read by tensor_from_json.
+      if (v.size() != 1 || !v.at("npy").is_string())
+        throw InputError(field + ".npy", field + ".npy: a tensor from a file is {\"npy\": \"path\"} alone, the path a string");
+      c.inputs[name] = read_npy(v.at("npy").get<std::string>(), field + ".npy");
+      continue;
+    }
+    c.inputs[name] = tensor_from_json(v, field);
+  }
   for (const auto& [key, v] : j.items())
     if (key != "loss" && key != "params" && key != "inputs" && key != "id")
       throw InputError(key, "unknown field \"" + key + "\" (expected id, loss, params, inputs)");

@@ -11,7 +11,7 @@ namespace lossoracle {
 
 using Shape = std::vector<std::int64_t>;
 
-std::int64_t element_count(const Shape& shape);
+std::int64_t element_count(const Shape& shape);  // INT64_MAX when the product overflows
 std::string shape_text(const Shape& shape);  // "(3, 5)", "()" for a scalar
 
 struct Tensor {

@@ -2,8 +2,10 @@
 "Implementation protocol"): one JSON request a line on stdin, one answer a
 line on stdout, in order, each echoing the request's id.
 
-An adapter module supplies `evaluate(request) -> {output name: (shape, values)}`
-and raises `Rejected` when the library refuses the input; `serve` does the rest.
+An adapter module supplies `evaluate(request) -> {output name: (shape, values)}`,
+raises `Rejected` when the library refuses the input and `Unsupported` when the
+library has no way to express the case (decided from the request, before the
+library is called); `serve` does the rest.
 Anything else that goes wrong inside the adapter is a bug of the adapter, so it
 is not caught: the adapter dies with a traceback on stderr, and lossoracle
 reports the case it died on.
@@ -16,6 +18,21 @@ import sys
 
 class Rejected(Exception):
     """The library refused the input (an error it raises for bad arguments)."""
+
+
+class Unsupported(Exception):
+    """The library cannot be asked this case: a parameter, input or form it lacks."""
+
+
+def param_value(v):
+    """A request's parameter: real parameters come as exact hex floats."""
+    if isinstance(v, str) and "0x" in v:
+        return float.fromhex(v)
+    return v
+
+
+def python_version():
+    return sys.version.split()[0]
 
 
 def decode_value(v):
@@ -59,7 +76,9 @@ def encode_value(x):
     return float.hex(x)
 
 
-def serve(evaluate, stdin=None, stdout=None):
+def serve(evaluate, stdin=None, stdout=None, versions=None):
+    """Answers requests until stdin closes; `versions` ({"library": "1.2.3"})
+    goes on the first answer, for the certificate."""
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
     for line in stdin:
@@ -75,5 +94,10 @@ def serve(evaluate, stdin=None, stdout=None):
             }
         except Rejected as e:
             answer["error"] = str(e)
+        except Unsupported as e:
+            answer["unsupported"] = str(e)
+        if versions:
+            answer["versions"] = versions
+            versions = None
         stdout.write(json.dumps(answer) + "\n")
         stdout.flush()

@@ -15,7 +15,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from lossoracle_adapters.protocol import Rejected, decode_tensor, serve
+from lossoracle_adapters.protocol import Rejected, Unsupported, decode_tensor, python_version, serve
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
@@ -92,7 +92,7 @@ def flat(t):
 def evaluate(request):
     loss = request["loss"]
     if loss not in LOSSES:
-        raise Rejected("the pytorch adapter does not implement " + loss)
+        raise Unsupported("the pytorch adapter does not implement " + loss)
     fn, defaults, target_gradient = LOSSES[loss]
     dtype = DTYPES[request["dtype"]]
     params = dict(defaults)
@@ -132,7 +132,7 @@ def evaluate(request):
 def main():
     # One thread: the cases are tiny, and certify runs beside other work.
     torch.set_num_threads(1)
-    serve(evaluate)
+    serve(evaluate, versions={"torch": torch.__version__, "python": python_version()})
 
 
 if __name__ == "__main__":

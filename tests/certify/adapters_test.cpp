@@ -5,7 +5,10 @@
 // reproduction line, and lossoracle exits 1 without going down with the adapter.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "run_command.hpp"
 
@@ -113,6 +116,50 @@ TEST_F(PlantedAdapter, AnAdapterThatAlwaysCrashesIsGivenUpAfterThreeCases) {
             std::string::npos)
       << r.out;
   EXPECT_NE(r.out.find(" passed: 0 failed: 85 "), std::string::npos) << r.out;
+}
+
+TEST_F(PlantedAdapter, AnUnsupportedCaseIsCountedApartNeverAsAPass) {
+  const auto dir = std::filesystem::temp_directory_path() / ("lossoracle-unsupported-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  const auto r = certify("unsupported golden-2", "--loss softmax --dtype float64 --suite smoke --out " + dir.string());
+  // Unsupported is not a failure of the run, and not a pass either.
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_EQ(r.out.find("FAILED"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(" failed: 0 mistrusted: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(" acceptable: 0 unsupported: 1\n"), std::string::npos) << r.out;
+  const nlohmann::json cert = nlohmann::json::parse(lossoracle::test::slurp(dir / "certificate.json"));
+  EXPECT_EQ(cert["summary"]["unsupported"], 1);
+  EXPECT_EQ(cert["verdict"], "partial") << "some cases passed, one was unsupported";
+  EXPECT_EQ(cert["versions"]["planted"], "1.0");
+  const std::string md = lossoracle::test::slurp(dir / "certificate.md");
+  EXPECT_NE(md.find("- versions (as the implementation reports them): planted 1.0;"), std::string::npos) << md;
+  EXPECT_NE(md.find("## softmax (float64): partial\n"), std::string::npos) << md;
+  std::filesystem::remove_all(dir);
+  // The case alone says why.
+  const auto one = certify("unsupported golden-2", "--loss softmax --dtype float64 --suite smoke --case golden-2");
+  EXPECT_EQ(one.status, 0) << one.err;
+  EXPECT_NE(one.out.find("unsupported: planted: this library has no such case\n"
+                         "verdict: unsupported (unsupported: planted: this library has no such case)\n"),
+            std::string::npos)
+      << one.out;
+  EXPECT_NE(one.out.find("tests: 1 passed: 0 failed: 0 mistrusted: 0 rejected-ok: 0 acceptable: 0 unsupported: 1\n"),
+            std::string::npos)
+      << one.out;
+}
+
+TEST_F(PlantedAdapter, UnsupportedWithoutAReasonAndMalformedVersionsAreProtocolErrors) {
+  const auto empty = certify("unsupported-empty golden-2", "--loss softmax --dtype float64 --suite smoke");
+  EXPECT_EQ(empty.status, 1);
+  EXPECT_NE(empty.out.find("2:FAILED softmax float64 golden-2 (adapter answered case golden-2 with \"unsupported\" "
+                           "that is not a non-empty string (the reason): \"\") "),
+            std::string::npos)
+      << empty.out;
+  const auto versions = certify("versions-not-text golden-3", "--loss softmax --dtype float64 --suite smoke");
+  EXPECT_EQ(versions.status, 1);
+  EXPECT_NE(versions.out.find("3:FAILED softmax float64 golden-3 (adapter answered case golden-3 with \"versions\" "
+                              "that is not an object of strings: {\"planted\":1}) "),
+            std::string::npos)
+      << versions.out;
 }
 
 TEST_F(PlantedAdapter, ValuesThatAreNotOfTheDtypeAreCaught) {

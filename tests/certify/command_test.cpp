@@ -28,7 +28,7 @@ TEST(CertifyCommand, ReferencePassesAndTheSummaryAddsUp) {
   std::string word;
   std::size_t total = 0, sum = 0, n = 0;
   line >> word >> total;
-  for (const char* name : {"passed:", "failed:", "mistrusted:", "rejected-ok:", "acceptable:"}) {
+  for (const char* name : {"passed:", "failed:", "mistrusted:", "rejected-ok:", "acceptable:", "unsupported:"}) {
     line >> word >> n;
     EXPECT_EQ(word, name);
     sum += n;
@@ -75,7 +75,7 @@ TEST(CertifyCommand, ACaseIsShownInFull) {
   EXPECT_NE(r.out.find("case golden-1: golden tcId 1: "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("request: {\"id\":\"golden-1\""), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("verdict: pass\n"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("tests: 1 passed: 1 failed: 0 mistrusted: 0 rejected-ok: 0 acceptable: 0\n"), std::string::npos);
+  EXPECT_NE(r.out.find("tests: 1 passed: 1 failed: 0 mistrusted: 0 rejected-ok: 0 acceptable: 0 unsupported: 0\n"), std::string::npos);
 }
 
 TEST(CertifyCommand, WritesCertificates) {
@@ -89,7 +89,9 @@ TEST(CertifyCommand, WritesCertificates) {
   EXPECT_EQ(cert["losses"].size(), 2u);  // kl_div in float64 and float32
   const json& s = cert["summary"];
   EXPECT_EQ(s["tests"].get<int>(), s["passed"].get<int>() + s["failed"].get<int>() + s["mistrusted"].get<int>() +
-                                        s["rejected-ok"].get<int>() + s["acceptable"].get<int>());
+                                        s["rejected-ok"].get<int>() + s["acceptable"].get<int>() +
+                                        s["unsupported"].get<int>());
+  EXPECT_EQ(cert["versions"], json::object()) << "the reference reports no library versions";
   for (const json& loss : cert["losses"]) {
     EXPECT_EQ(loss["outputs_compared"], json::array({"loss", "per_position", "grad_input", "grad_target"}));
     int in_histogram = 0;
@@ -97,10 +99,17 @@ TEST(CertifyCommand, WritesCertificates) {
     EXPECT_GT(in_histogram, 0);
     EXPECT_EQ(loss["histogram_ulps"][">2^16"], 0);
     for (const json& g : loss["groups"]) EXPECT_TRUE(g["worst"].is_null() || g["worst"].contains("request"));
+    // The reference is correctly rounded: in the normal range every relative error is at most
+    // half an ulp, 2^-53 (float64) or 2^-24 (float32).
+    ASSERT_TRUE(loss["worst_relative"].is_object()) << loss.dump();
+    EXPECT_LE(loss["worst_relative"]["relative"].get<double>(), loss["dtype"] == "float64" ? 0x1p-53 : 0x1p-24)
+        << loss["worst_relative"].dump();
+    EXPECT_GT(loss["worst_relative"]["relative"].get<double>(), 0.0);
   }
   const std::string md = lossoracle::test::slurp(dir / "certificate.md");
   EXPECT_NE(md.find("## kl_div (float32): pass\n"), std::string::npos);
   EXPECT_NE(md.find("| `{\"log_target\":true,\"reduction\":\"batchmean\"}` |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| unsupported | worst ulp | worst rel | verdict |\n"), std::string::npos) << md;
   const std::string html = lossoracle::test::slurp(dir / "certificate.html");
   EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
   EXPECT_NE(html.find("<svg"), std::string::npos);

@@ -96,6 +96,33 @@ TEST(Verdict, WrongRejectionsAndAcceptances) {
             "adapter crashed");
 }
 
+TEST(Verdict, UnsupportedIsItsOwnVerdictForValidAndInvalidCases) {
+  const SuiteCase valid = oracle_case(kCe, Dtype::float64);
+  const Outcome o = judge(valid, {ImplResult::Kind::unsupported, {}, "optax has no class weights"}, Profile::strict);
+  EXPECT_EQ(o.verdict, Verdict::unsupported);
+  EXPECT_EQ(o.reason, "unsupported: optax has no class weights");
+  EXPECT_EQ(o.compared, 0u);
+  json bad = kCe;
+  bad["inputs"]["target"] = json::array({5});
+  const SuiteCase invalid = oracle_case(bad, Dtype::float64);
+  ASSERT_EQ(invalid.expect, Expect::invalid);
+  // Not rejected-ok: the library was never asked.
+  EXPECT_EQ(judge(invalid, {ImplResult::Kind::unsupported, {}, "no"}, Profile::strict).verdict, Verdict::unsupported);
+  EXPECT_STREQ(verdict_name(Verdict::unsupported), "unsupported");
+}
+
+TEST(Verdict, TheLargestRelativeErrorSkipsExactZeros) {
+  const SuiteCase c = oracle_case(kCe, Dtype::float32);
+  ImplResult r = reference_answer(kCe, Dtype::float32);
+  const Outcome exact = judge(c, r, Profile::strict);
+  EXPECT_GE(exact.max_relative, 0.0L);
+  EXPECT_LE(exact.max_relative, 0x1p-24L);
+  r.outputs[0].values[0] = static_cast<float>(r.outputs[0].values[0] * (1 + 0x1p-10));
+  const Outcome off = judge(c, r, Profile::pytorch);
+  EXPECT_EQ(off.max_relative_at, "loss[0]");
+  EXPECT_NEAR(static_cast<double>(off.max_relative), 0x1p-10, 0x1p-20);
+}
+
 TEST(Verdict, MissingUnknownAndMisshapenOutputsFail) {
   const SuiteCase c = oracle_case(kCe, Dtype::float64);
   ImplResult r = reference_answer(kCe, Dtype::float64);

@@ -14,6 +14,9 @@ MODE:
   garbage CASE           answers CASE with a line that is not JSON
   crash-always           exits with status 3 on every case
   float64-values         answers float32 requests with binary64 values (exactly, not rounded)
+  unsupported CASE       answers CASE with "unsupported" and a reason; its first answer carries versions
+  unsupported-empty CASE answers CASE with "unsupported" and an empty reason (a protocol error)
+  versions-not-text CASE answers CASE with "versions" whose value is a number (a protocol error)
 """
 
 import json
@@ -32,6 +35,7 @@ def main():
     binary, mode = sys.argv[1], sys.argv[2]
     target_case = sys.argv[3] if len(sys.argv) > 3 else None
     oracle = subprocess.Popen([binary, "eval"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    first = True
     for line in sys.stdin:
         request = json.loads(line)
         case = request["id"]
@@ -43,6 +47,10 @@ def main():
             time.sleep(3600)
         if mode == "garbage" and case == target_case:
             print("this is not JSON", flush=True)
+            continue
+        if mode in ("unsupported", "unsupported-empty") and case == target_case:
+            reason = "planted: this library has no such case" if mode == "unsupported" else ""
+            print(json.dumps({"id": case, "unsupported": reason}), flush=True)
             continue
         oracle.stdin.write(json.dumps(request) + "\n")
         oracle.stdin.flush()
@@ -73,7 +81,13 @@ def main():
                 bumped = struct.unpack("f", struct.pack("f", x))[0]
                 bumped = struct.unpack("<f", struct.pack("<I", struct.unpack("<I", struct.pack("<f", bumped))[0] + 1))[0]
             outputs["loss"]["data"][0] = float.hex(bumped)
-        print(json.dumps({"id": case, "outputs": outputs}), flush=True)
+        reply = {"id": case, "outputs": outputs}
+        if mode == "unsupported" and first:
+            reply["versions"] = {"planted": "1.0", "python": sys.version.split()[0]}
+        if mode == "versions-not-text" and case == target_case:
+            reply["versions"] = {"planted": 1}
+        first = False
+        print(json.dumps(reply), flush=True)
 
 
 if __name__ == "__main__":
