@@ -36,7 +36,7 @@ double ce_index_row(const F* x, const F* w, std::int64_t C, const CeIndexRow& a,
     *nll_out = ignored ? 0.0 : nan;
     return *nll_out;
   }
-  const double ey = ignored ? 0.0 : exp_f64(static_cast<double>(x[a.y]) - r.m);
+  const double ey = ignored ? 0.0 : exp_shifted(static_cast<double>(x[a.y]), r.m);
   const double others = grad ? exp_sum_except<true>(x, C, r.m, a.y, grad) : exp_sum_except<false>(x, C, r.m, a.y, grad);
   const double S = others + ey;
   double gap = 0.0;  // sum_c w_c (m - x_c)
@@ -49,16 +49,33 @@ double ce_index_row(const F* x, const F* w, std::int64_t C, const CeIndexRow& a,
     for (int l = 0; i < C; ++i, ++l) acc[l] += (w ? static_cast<double>(w[i]) : 1.0) * (r.m - static_cast<double>(x[i]));
     gap = combine(acc);
   }
-  const double logS = std::log(S);
+  // -log p_y = log1p(others / e_y) when y holds the max (e_y = 1): a loss
+  // near 0 keeps its relative accuracy. Elsewhere (m - x_y) + log S, S >= 1 + e_y.
+  const bool y_top = !ignored && static_cast<double>(x[a.y]) == r.m;
+  const double logS = y_top ? std::log1p(others) : std::log(S);
   double loss = 0.0;
   *nll_out = 0.0;
   const double wy = ignored ? 0.0 : (w ? static_cast<double>(w[a.y]) : 1.0);
   if (!ignored) {
-    const double nll = wy * ((r.m - static_cast<double>(x[a.y])) + logS);
+    const double nll = wy * (y_top ? logS : (r.m - static_cast<double>(x[a.y])) + logS);
     *nll_out = nll;
     loss = smoothing ? a.keep * nll + a.spread * (gap + a.weight_total * logS) : nll;
   }
   if (!grad) return loss;
+  if (!ignored && !(std::isfinite(a.g_nll) && std::isfinite(a.g_smooth))) {
+    // Infinite cotangents (mean with W = 0): PyTorch's two stages, G formed
+    // first and then G_j - p_j sum G, give its NaN patterns; so do we.
+    double total = 0.0;
+    for (std::int64_t c = 0; c < C; ++c)
+      total += (c == a.y ? -(wy * a.g_nll) : 0.0) +
+               (smoothing ? -(a.g_smooth * (w ? static_cast<double>(w[c]) : 1.0)) : 0.0);
+    for (std::int64_t j = 0; j < C; ++j) {
+      const double G = (j == a.y ? -(wy * a.g_nll) : 0.0) +
+                       (smoothing ? -(a.g_smooth * (w ? static_cast<double>(w[j]) : 1.0)) : 0.0);
+      grad[j] = static_cast<F>(G - (static_cast<double>(grad[j]) / S) * total);
+    }
+    return loss;
+  }
   const double sumG = ignored ? 0.0 : -a.g_nll * wy - (smoothing ? a.g_smooth * a.weight_total : 0.0);
   const double scale = -sumG / S;
   if (smoothing && !ignored) {
@@ -99,8 +116,10 @@ double ce_probs_row(const F* x, const F* t, const F* w, std::int64_t C, double k
     for (int l = 0; l < kLanes; ++l) term(i + l, l);
   for (int l = 0; i < C; ++i, ++l) term(i, l);
   const double A = combine(accA), B = combine(accB);
-  const double S = grad_input ? exp_store(x, C, r.m, grad_input) : exp_sum(x, C, r.m);
-  const double logS = std::log(S);
+  const std::int64_t top = first_at(x, C, r.m);  // e = 1 there: log S = log1p(S - 1) as in log_softmax_row
+  const double rest = grad_input ? exp_sum_except<true>(x, C, r.m, top, grad_input)
+                                 : exp_sum_except<false>(x, C, r.m, top, grad_input);
+  const double S = 1.0 + rest, logS = std::log1p(rest);
   if (grad_input) {
     const double scale = g * A / S;
     for (std::int64_t j = 0; j < C; ++j) {

@@ -27,7 +27,7 @@ std::vector<F> optional_values(const LossCase& c, const std::string& name) {
 // (N, C, inner) -> (N * inner, C) and back: rows contiguous for the kernels.
 template <class F>
 std::vector<F> to_rows(const ClassLayout& L, const std::vector<F>& v) {
-  if (L.inner == 1) return v;
+  if (L.inner == 1 || v.empty()) return v;
   std::vector<F> out(v.size());
   for (std::int64_t pos = 0; pos < L.positions(); ++pos)
     for (std::int64_t c = 0; c < L.classes; ++c) out[pos * L.classes + c] = v[L.at(pos, c)];
@@ -36,7 +36,7 @@ std::vector<F> to_rows(const ClassLayout& L, const std::vector<F>& v) {
 
 template <class F>
 std::vector<F> from_rows(const ClassLayout& L, const std::vector<F>& v) {
-  if (L.inner == 1) return v;
+  if (L.inner == 1 || v.empty()) return v;
   std::vector<F> out(v.size());
   for (std::int64_t pos = 0; pos < L.positions(); ++pos)
     for (std::int64_t c = 0; c < L.classes; ++c) out[L.at(pos, c)] = v[pos * L.classes + c];

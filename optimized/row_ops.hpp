@@ -19,6 +19,18 @@ constexpr int kLanes = 8;
 // ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7))
 inline double combine(const double* a) { return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7])); }
 
+// e^(x - m) with x - m taken exactly: d = x - m rounded, lo its rounding
+// error (Knuth's TwoSum), e^(d + lo) = e^d (1 + lo) to first order. For
+// float inputs lo is 0 (the difference of two floats is exact in binary64);
+// for double inputs it saves |x - m| / 2 ulp of e, 15 ulp at |x - m| = 30.
+inline double exp_shifted(double x, double m) {
+  const double d = x - m;
+  const double bv = d - x, av = d - bv;
+  const double lo = (x - av) + (-m - bv);  // NaN when x is -inf: no correction there
+  const double e = exp_f64(d);
+  return e + e * (lo == lo ? lo : 0.0);
+}
+
 struct RowMax {
   double m;
   bool defined;  // false: a NaN or +inf entry, or every entry -inf (PyTorch's NaN row)
@@ -48,26 +60,6 @@ RowMax row_max(const F* x, std::int64_t C) {
   return {mm, !b && mm != -inf};
 }
 
-// e_j = exp(x_j - m) stored in e (rounded to F), returns S = sum e_j summed
-// in binary64 from the unrounded values.
-template <class F>
-double exp_store(const F* x, std::int64_t C, double m, F* e) {
-  double acc[kLanes] = {};
-  std::int64_t i = 0;
-  for (; i + kLanes <= C; i += kLanes)
-    for (int l = 0; l < kLanes; ++l) {
-      const double v = exp_f64(static_cast<double>(x[i + l]) - m);
-      e[i + l] = static_cast<F>(v);
-      acc[l] += v;
-    }
-  for (int l = 0; i < C; ++i, ++l) {
-    const double v = exp_f64(static_cast<double>(x[i]) - m);
-    e[i] = static_cast<F>(v);
-    acc[l] += v;
-  }
-  return combine(acc);
-}
-
 template <class F>
 double row_sum(const F* v, std::int64_t C) {
   double acc[kLanes] = {};
@@ -88,17 +80,6 @@ void fill(F* out, std::int64_t C, double v) {
 
 namespace lossoracle::optimized::LOSSORACLE_ISA {
 
-// S = sum_j exp(x_j - m), nothing stored (forward-only passes).
-template <class F>
-double exp_sum(const F* x, std::int64_t C, double m) {
-  double acc[kLanes] = {};
-  std::int64_t i = 0;
-  for (; i + kLanes <= C; i += kLanes)
-    for (int l = 0; l < kLanes; ++l) acc[l] += exp_f64(static_cast<double>(x[i + l]) - m);
-  for (int l = 0; i < C; ++i, ++l) acc[l] += exp_f64(static_cast<double>(x[i]) - m);
-  return combine(acc);
-}
-
 }  // namespace lossoracle::optimized::LOSSORACLE_ISA
 
 namespace lossoracle::optimized::LOSSORACLE_ISA {
@@ -112,16 +93,28 @@ double exp_sum_except(const F* x, std::int64_t C, double m, std::int64_t y, F* e
   std::int64_t i = 0;
   for (; i + kLanes <= C; i += kLanes)
     for (int l = 0; l < kLanes; ++l) {
-      const double v = exp_f64(static_cast<double>(x[i + l]) - m);
+      const double v = exp_shifted(static_cast<double>(x[i + l]), m);
       if constexpr (Store) e[i + l] = static_cast<F>(v);
       acc[l] += i + l == y ? 0.0 : v;
     }
   for (int l = 0; i < C; ++i, ++l) {
-    const double v = exp_f64(static_cast<double>(x[i]) - m);
+    const double v = exp_shifted(static_cast<double>(x[i]), m);
     if constexpr (Store) e[i] = static_cast<F>(v);
     acc[l] += i == y ? 0.0 : v;
   }
   return combine(acc);
+}
+
+}  // namespace lossoracle::optimized::LOSSORACLE_ISA
+
+namespace lossoracle::optimized::LOSSORACLE_ISA {
+
+// The first class holding the row's max m.
+template <class F>
+std::int64_t first_at(const F* x, std::int64_t C, double m) {
+  std::int64_t j = 0;
+  while (j + 1 < C && static_cast<double>(x[j]) != m) ++j;
+  return j;
 }
 
 }  // namespace lossoracle::optimized::LOSSORACLE_ISA

@@ -24,22 +24,20 @@ void log_softmax_row(const F* x, const F* g, std::int64_t C, F* out, F* grad) {
     fill(grad, C, nan);
     return;
   }
+  // log S = log1p(S - 1), S - 1 summed over every class but the first at the
+  // max (whose e is exactly 1): log S near 0 (one dominant class) keeps its
+  // relative accuracy, which log of a rounded S near 1 would lose.
+  const std::int64_t top = first_at(x, C, r.m);
+  const double rest = grad ? exp_sum_except<true>(x, C, r.m, top, grad) : exp_sum_except<false>(x, C, r.m, top, grad);
+  const double S = 1.0 + rest, logS = std::log1p(rest);
   if (grad) {
-    const double S = exp_store(x, C, r.m, grad);
     const double gs = g ? row_sum(g, C) : static_cast<double>(C);
     const double scale = gs / S;
     for (std::int64_t j = 0; j < C; ++j)
       grad[j] = static_cast<F>((g ? static_cast<double>(g[j]) : 1.0) - static_cast<double>(grad[j]) * scale);
-    if (out) {
-      const double logS = std::log(S);
-      for (std::int64_t j = 0; j < C; ++j) out[j] = static_cast<F>((static_cast<double>(x[j]) - r.m) - logS);
-    }
-    return;
   }
-  if (out) {
-    const double logS = std::log(exp_sum(x, C, r.m));
+  if (out)
     for (std::int64_t j = 0; j < C; ++j) out[j] = static_cast<F>((static_cast<double>(x[j]) - r.m) - logS);
-  }
 }
 
 // p_j = e_j / S; the backward p_j (g_j - D), D = sum_c g_c e_c / S, summed in
@@ -57,7 +55,7 @@ void softmax_row(const F* x, const F* g, std::int64_t C, F* out, F* grad) {
   std::vector<double> e(static_cast<std::size_t>(C));
   double acc[kLanes] = {}, accg[kLanes] = {};
   for (std::int64_t j = 0; j < C; ++j) {
-    e[j] = exp_f64(static_cast<double>(x[j]) - r.m);
+    e[j] = exp_shifted(static_cast<double>(x[j]), r.m);
     acc[j % kLanes] += e[j];
     accg[j % kLanes] += (g ? static_cast<double>(g[j]) : 1.0) * e[j];
   }
