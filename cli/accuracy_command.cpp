@@ -131,8 +131,8 @@ std::string accuracy_markdown(const std::vector<AccuracyRow>& rows, const Accura
     if (std::find(seen.begin(), seen.end(), std::make_pair(r.loss, r.dtype)) != seen.end()) continue;
     seen.emplace_back(r.loss, r.dtype);
     const Dtype d = *certify::parse_dtype(r.dtype);
-    s << "| " << r.loss << " | " << r.dtype << " | " << number(certify::tight_budget_ulps(r.loss, d)) << " | "
-      << number(certify::tight_scaled_budget_ulps(r.loss, d)) << " |\n";
+    s << "| " << r.loss << " | " << r.dtype << " | " << static_cast<long long>(certify::tight_budget_ulps(r.loss, d))
+      << " | " << static_cast<long long>(certify::tight_scaled_budget_ulps(r.loss, d)) << " |\n";
   }
   return s.str();
 }
