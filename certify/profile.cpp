@@ -32,11 +32,12 @@ struct Budget {
 };
 const Budget kBudgets[] = {
     {"log_softmax", 32768, 1024, 32768, 512},
-    {"softmax", 4294967296.0, 2, 32, 1},
+    {"softmax", 4294967296, 2, 32, 1},
     {"entropy", 256, 1, 4, 1},
     {"nll_loss", 1, 1, 1, 1},
-    {"cross_entropy", 64, 16, 4, 1},
-    {"kl_div", 128, 1, 4, 1},
+    {"cross_entropy", 64, 16, 8, 1},
+    {"kl_div", 16384, 1, 4, 1},
+    {"slace", 32, 1, 16, 1},
 };
 
 const Budget* budget_of(const std::string& loss) {

@@ -27,6 +27,8 @@ struct AccuracyOptions {
   std::string golden_dir = "golden/vectors";
 };
 
+// Over every instruction set this CPU runs (optimized::runnable_tables()),
+// keeping each output's largest error; the worst input names its ISA.
 std::vector<AccuracyRow> measure_accuracy(const AccuracyOptions& options);
 
 // docs/accuracy.md's text for rows, with the command that made it.

@@ -1,6 +1,7 @@
 // Run-time choice of the kernel table: the widest instruction set the CPU
 // reports (GCC's __builtin_cpu_supports reads CPUID once), overridable with
 // LOSSORACLE_ISA for measurements and tests.
+#include <atomic>
 #include <cstdlib>
 #include <stdexcept>
 
@@ -58,9 +59,16 @@ const KernelTable* table_named(const std::string& isa) {
   return nullptr;
 }
 
+namespace {
+std::atomic<const KernelTable*> g_override{nullptr};
+}  // namespace
+
 const KernelTable& kernel_table() {
   static const KernelTable& chosen = choose();
-  return chosen;
+  const KernelTable* o = g_override.load();
+  return o ? *o : chosen;
 }
+
+void use_kernel_table(const KernelTable* table) { g_override.store(table); }
 
 }  // namespace lossoracle::optimized

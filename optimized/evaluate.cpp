@@ -19,6 +19,7 @@ struct Binding {
 const Binding kBindings[] = {
     {"log_softmax", &log_softmax_fn}, {"softmax", &softmax_fn},           {"entropy", &entropy_fn},
     {"nll_loss", &nll_loss_fn},       {"cross_entropy", &cross_entropy_fn}, {"kl_div", &kl_div_fn},
+    {"slace", &slace_fn},
 };
 
 const Binding* find(const std::string& loss) {

@@ -14,5 +14,6 @@ FamilyFn entropy_fn(Precision p);
 FamilyFn nll_loss_fn(Precision p);
 FamilyFn cross_entropy_fn(Precision p);
 FamilyFn kl_div_fn(Precision p);
+FamilyFn slace_fn(Precision p);
 
 }  // namespace lossoracle::optimized

@@ -41,6 +41,10 @@ struct Kernels {
   // Cotangent: go[k] if go, else g_scalar; g_zero: the exact grad_output is 0.
   void (*kl_div_block)(const F* x, const F* t, std::int64_t n, bool log_target, const F* go, double g_scalar,
                        double go_divisor, bool g_zero_scalar, double* per, F* grad_input, F* grad_target);
+  // dlordinal's SLACE of one sample with true class y (0 <= y < C), O(C);
+  // g: the cotangent of this sample's loss; grad may be null.
+  double (*slace_row)(const F* x, std::int64_t C, std::int64_t y, double alpha, double eps, bool use_logits, double wy,
+                      double g, F* grad);
 };
 
 struct KernelTable {
@@ -51,6 +55,8 @@ struct KernelTable {
 
 // The best table this CPU runs (LOSSORACLE_ISA=avx512|avx2|sse4|scalar picks one).
 const KernelTable& kernel_table();
+// Tests and benchmarks: use this table from now on (null: back to the choice above).
+void use_kernel_table(const KernelTable* table);
 // Every table this CPU can run, best first (tests compare them).
 std::vector<const KernelTable*> runnable_tables();
 const KernelTable* table_named(const std::string& isa);  // null if unknown or not runnable

@@ -5,6 +5,7 @@
 
 #include "optimized/cross_entropy.hpp"
 #include "optimized/kl_div.hpp"
+#include "optimized/slace.hpp"
 #include "optimized/softmax.hpp"
 
 #define LOSSORACLE_CAT2(a, b) a##b
@@ -20,7 +21,7 @@ template <class F>
 Kernels<F> make() {
   namespace k = LOSSORACLE_ISA;
   return {&k::log_softmax_row<F>, &k::softmax_row<F>, &k::entropy_row<F>, &k::ce_index_row<F>,
-          &k::ce_probs_row<F>,    &k::kl_div_block<F>};
+          &k::ce_probs_row<F>,    &k::kl_div_block<F>, &k::slace_row<F>};
 }
 
 }  // namespace

@@ -87,19 +87,19 @@ namespace lossoracle::optimized::LOSSORACLE_ISA {
 // The sum of e_j = exp(x_j - m) over j != y (y < 0: over all j), storing
 // e_j when Store; the caller adds e_y, so that 1 - p_y = others / S needs no
 // subtraction.
-template <bool Store, class F>
-double exp_sum_except(const F* x, std::int64_t C, double m, std::int64_t y, F* e) {
+template <bool Store, class F, class E>
+double exp_sum_except(const F* x, std::int64_t C, double m, std::int64_t y, E* e) {
   double acc[kLanes] = {};
   std::int64_t i = 0;
   for (; i + kLanes <= C; i += kLanes)
     for (int l = 0; l < kLanes; ++l) {
       const double v = exp_shifted(static_cast<double>(x[i + l]), m);
-      if constexpr (Store) e[i + l] = static_cast<F>(v);
+      if constexpr (Store) e[i + l] = static_cast<E>(v);
       acc[l] += i + l == y ? 0.0 : v;
     }
   for (int l = 0; i < C; ++i, ++l) {
     const double v = exp_shifted(static_cast<double>(x[i]), m);
-    if constexpr (Store) e[i] = static_cast<F>(v);
+    if constexpr (Store) e[i] = static_cast<E>(v);
     acc[l] += i == y ? 0.0 : v;
   }
   return combine(acc);

@@ -14,12 +14,14 @@
 namespace lossoracle {
 namespace {
 
+// measure_accuracy covers every instruction set this CPU runs (avx512, avx2,
+// sse4, scalar): the dispatch may pick any of them on another machine.
 TEST(OptimizedAccuracy, EveryOutputWithinItsBudget) {
   cli::AccuracyOptions o;
   o.golden_dir = std::string(LOSSORACLE_SOURCE_DIR) + "/golden/vectors";
   if (const char* s = std::getenv("LOSSORACLE_ACCURACY_SUITE")) o.suite = s;
   const auto rows = cli::measure_accuracy(o);
-  std::size_t outputs_per_loss_min = 2 * 2;  // two dtypes, at least loss and grad_input
+  const std::size_t outputs_per_loss_min = 2 * 2;  // two dtypes, at least loss and grad_input
   EXPECT_GE(rows.size(), optimized::bound_losses().size() * outputs_per_loss_min);
   for (const auto& r : rows) {
     const auto d = *certify::parse_dtype(r.dtype);

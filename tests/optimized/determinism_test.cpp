@@ -49,6 +49,7 @@ std::vector<LossCase> cases() {
   add("kl_div", {{"reduction", std::string("batchmean")}},
       {{"input", random_tensor({N, C}, g, -5, 0)}, {"target", random_tensor({N, C}, g, 0, 1)}});
   add("nll_loss", {}, {{"input", x}, {"target", random_classes({N}, C, g)}});
+  add("slace", {{"alpha", 2.0}}, {{"input", x}, {"target", random_classes({N}, C, g)}, {"weight", random_tensor({C}, g, 0.1, 2)}});
   return out;
 }
 
