@@ -3,9 +3,12 @@
 oracle) and PyTorch's CPU F.cross_entropy / F.kl_div on the same shapes and
 thread count in one invocation, and writes docs/benchmarks.md.
 
-    /usr/bin/python3 bench/compare.py --bench build/bench/lossoracle_bench [--large] [--threads N]
+    PY bench/compare.py --bench build/bench/lossoracle_bench [--large] [--threads N]
 
-Debian's torch (python3-torch) is importable from /usr/bin/python3."""
+PY: a Python that imports Debian's torch (python3-torch) and, for the SLACE
+column, dlordinal 2.7.0, e.g. a venv made with
+`/usr/bin/python3 -m venv --system-site-packages V` and
+`V/bin/pip install --no-deps dlordinal==2.7.0 Deprecated wrapt scipy==1.10.1`."""
 import argparse, json, os, platform, subprocess, sys, time
 
 
@@ -43,6 +46,35 @@ def torch_times(shapes, threads, reps):
     return out
 
 
+def dlordinal_times(shapes, threads, reps):
+    try:
+        from dlordinal.losses import SLACELoss
+    except ImportError:
+        return {}
+    import torch
+    torch.set_num_threads(threads)
+    out = {}
+    for n, c in shapes:
+        g = torch.Generator().manual_seed(1)
+        x = torch.rand(n, c, generator=g) * 16 - 8
+        y = torch.randint(0, c, (n,), generator=g)
+        loss = SLACELoss(num_classes=c, alpha=1.0)
+        for bw in (False, True):
+            xx = x.clone().requires_grad_(bw)
+            best = float("inf")
+            for _ in range(reps):
+                t0 = time.perf_counter()
+                if bw:
+                    loss(xx, y).backward()
+                    xx.grad = None
+                else:
+                    with torch.no_grad():
+                        loss(xx, y)
+                best = min(best, time.perf_counter() - t0)
+            out[("slace", bw, n, c)] = best * 1e3
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bench", default="build/bench/lossoracle_bench")
@@ -58,6 +90,8 @@ def main():
     rows = {b["name"].replace("/real_time", ""): b for b in bench["benchmarks"]}
     shapes = [(64, 10), (1024, 1000)] + ([(8192, 32000), (16, 128256)] if a.large else [])
     torch_ms = torch_times(shapes, a.threads, 5 if a.large else 20)
+    slace_shapes = [(64, 10), (1024, 256)]
+    torch_ms.update(dlordinal_times(slace_shapes, a.threads, 5))
     load_after = os.getloadavg()
     import torch
     lines = ["# Benchmarks of the optimized CPU tier", "",
@@ -90,6 +124,14 @@ def main():
                              f"{100 * gbps / cg:.0f}% | {pt:.3f} | {pt / ms:.1f}x |")
         lines.append(f"| copy | read+write | {shape} | {copy['real_time']:.3f} | "
                      f"{(copy_gbps / 1e9 if copy_gbps > 1e6 else copy_gbps):.2f} | 100% | | |")
+    lines += ["", "SLACE against dlordinal 2.7.0's SLACELoss (PyTorch, its (N, C, C) dominance product), same threads:", "",
+              "| loss | pass | shape | tier ms | dlordinal ms | tier speed-up over dlordinal |", "|---|---|---|---:|---:|---:|"]
+    for n, c in slace_shapes:
+        for bw in (False, True):
+            b = rows[f"slace/{'fwd+bwd' if bw else 'fwd'}/({n},{c})/threads:{a.threads}"]
+            d = torch_ms.get(("slace", bw, n, c))
+            lines.append(f"| slace | {'fwd+bwd' if bw else 'fwd'} | ({n},{c}) | {b['real_time']:.3f} | "
+                         + (f"{d:.3f} | {d / b['real_time']:.0f}x |" if d else "dlordinal not importable | |"))
     o = rows["oracle/cross_entropy/(64,10)"]["real_time"]
     t = rows["optimized/cross_entropy/(64,10)"]["real_time"]
     lines += ["", f"Oracle (interval arithmetic, correctly rounded) against the tier on cross_entropy (64, 10) with "

@@ -60,7 +60,7 @@ void BM_Copy(benchmark::State& state, std::int64_t bytes) {
   report(state, bytes);
 }
 
-enum class Kind { ce_hard, ce_soft, ce_smoothed, kl };
+enum class Kind { ce_hard, ce_soft, ce_smoothed, kl, slace };
 
 void BM_Loss(benchmark::State& state, Kind kind, Shape2 s, bool backward) {
   const std::int64_t n = s.N * s.C;
@@ -93,7 +93,9 @@ void BM_Loss(benchmark::State& state, Kind kind, Shape2 s, bool backward) {
         for (std::int64_t r = b; r < e; ++r) {
           const float* xr = x.data() + r * s.C;
           float* gr = backward ? gi.data() + r * s.C : nullptr;
-          if (kind == Kind::ce_soft) {
+          if (kind == Kind::slace) {
+            per[r] = k.slace_row(xr, s.C, y[r], 1.0, 1e-9, true, 1.0, 1.0 / s.N, gr);
+          } else if (kind == Kind::ce_soft) {
             per[r] = k.ce_probs_row(xr, t.data() + r * s.C, nullptr, s.C, 1.0, 0.0, 1.0 / s.N, gr, nullptr);
           } else {
             CeIndexRow a;
@@ -138,6 +140,7 @@ const char* kind_name(Kind k) {
     case Kind::ce_soft: return "ce_soft";
     case Kind::ce_smoothed: return "ce_label_smoothed";
     case Kind::kl: return "kl_div";
+    case Kind::slace: return "slace";
   }
   return "?";
 }
@@ -153,6 +156,14 @@ void register_all() {
         benchmark::RegisterBenchmark((std::string(kind_name(k)) + (bw ? "/fwd+bwd/" : "/fwd/") + shape + threads).c_str(),
                                      BM_Loss, k, s, bw)
             ->UseRealTime()->Unit(benchmark::kMillisecond);
+  }
+  // SLACE at dlordinal's scale: its forward materialises (N, C, C) doubles.
+  for (Shape2 s : {Shape2{64, 10}, Shape2{1024, 256}}) {
+    const std::string shape = "(" + std::to_string(s.N) + "," + std::to_string(s.C) + ")";
+    for (bool bw : {false, true})
+      benchmark::RegisterBenchmark((std::string("slace") + (bw ? "/fwd+bwd/" : "/fwd/") + shape + threads).c_str(),
+                                   BM_Loss, Kind::slace, s, bw)
+          ->UseRealTime()->Unit(benchmark::kMillisecond);
   }
   benchmark::RegisterBenchmark("oracle/cross_entropy/(64,10)", BM_OracleRatio, true)->Unit(benchmark::kMillisecond);
   benchmark::RegisterBenchmark("optimized/cross_entropy/(64,10)", BM_OracleRatio, false)->Unit(benchmark::kMillisecond);
