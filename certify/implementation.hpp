@@ -59,8 +59,8 @@ class ImplementationError : public std::invalid_argument {
   using std::invalid_argument::invalid_argument;
 };
 
-// "reference", "external:<shell command>"; the tiers of issues #6 and #7
-// ("optimized", "cuda") are named and refused until they are built.
+// "reference", "optimized", "external:<shell command>"; the CUDA tier of
+// issue #7 ("cuda") is named and refused until it is built.
 std::unique_ptr<Implementation> make_implementation(const std::string& spec, const ImplementationOptions& options);
 
 }  // namespace lossoracle::certify

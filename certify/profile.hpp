@@ -18,10 +18,14 @@ enum class Profile {
 const char* profile_name(Profile p);
 std::optional<Profile> parse_profile(const std::string& name);
 
-// The `tight` budget in ulps of the dtype, per loss. Issue #6 (the optimized
-// tier) fills this table with budgets derived per loss; until then every loss
-// gets the same placeholder, 4 ulp, which docs/certify.md states.
+// The `tight` budget in ulps of the dtype, per loss: for the losses the
+// optimized tier implements, the budgets measured and documented in
+// docs/accuracy.md (`lossoracle accuracy`); 4 ulp for the others, as
+// docs/certify.md states.
 double tight_budget_ulps(const std::string& loss, Dtype d);
+// The same table's bound on the error in ulps of each output's largest
+// magnitude (docs/accuracy.md, "scaled ulp"), for outputs formed by cancellation.
+double tight_scaled_budget_ulps(const std::string& loss, Dtype d);
 
 // torch.testing.assert_close's defaults (torch/testing/_comparison.py,
 // _DTYPE_PRECISIONS): a value passes when |actual - expected| <= atol + rtol * |expected|.

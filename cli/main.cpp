@@ -4,6 +4,7 @@
 #include <iostream>
 #include <unistd.h>
 
+#include "cli/accuracy_command.hpp"
 #include "cli/cases_command.hpp"
 #include "cli/certify_command.hpp"
 #include "cli/eval_command.hpp"
@@ -87,6 +88,19 @@ int main(int argc, char** argv) {
   cases_cmd->add_option("--seed", cases_options.seed, "seed of the random cases")->capture_default_str();
   cases_cmd->add_option("--golden", cases_options.golden_dir, "folder of the golden vector files")->capture_default_str();
 
+  auto* accuracy_cmd = app.add_subcommand(
+      "accuracy", "measure the optimized tier against the oracle per loss, dtype and output (docs/accuracy.md)");
+  cli::AccuracyOptions accuracy_options;
+  std::string accuracy_out;
+  bool accuracy_check = false;
+  accuracy_cmd->add_option("--suite", accuracy_options.suite, "smoke, standard or exhaustive")
+      ->check(CLI::IsMember({"smoke", "standard", "exhaustive"}))
+      ->capture_default_str();
+  accuracy_cmd->add_option("--seed", accuracy_options.seed, "seed of the random cases")->capture_default_str();
+  accuracy_cmd->add_option("--loss", accuracy_options.losses, "losses to measure (default: all the tier implements)");
+  accuracy_cmd->add_option("--out", accuracy_out, "write the Markdown table there (docs/accuracy.md)");
+  accuracy_cmd->add_flag("--check", accuracy_check, "exit 1 if an output exceeds its budget (certify/profile.cpp)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -115,6 +129,8 @@ int main(int argc, char** argv) {
     certify_options.run.progress = certify_options.run.progress || ::isatty(2);
     return cli::run_certify_command(certify_options, std::cout, std::cerr);
   }
+
+  if (*accuracy_cmd) return cli::run_accuracy_command(accuracy_options, accuracy_out, accuracy_check, std::cout, std::cerr);
 
   if (*cases_cmd) {
     cases_options.level = *certify::parse_level(cases_suite);

@@ -3,6 +3,7 @@
 #include "core/error.hpp"
 #include "core/hexfloat.hpp"
 #include "core/loss_list.hpp"
+#include "optimized/evaluate.hpp"
 
 namespace lossoracle {
 
@@ -10,7 +11,10 @@ namespace {
 
 std::vector<LossInfo> build() {
   std::vector<LossInfo> out;
-  for (auto& d : loss_definitions<reference::Real>()) out.push_back(std::move(d.info));
+  for (auto& d : loss_definitions<reference::Real>()) {
+    d.info.optimized = optimized::is_bound(d.info.name);
+    out.push_back(std::move(d.info));
+  }
   return out;
 }
 

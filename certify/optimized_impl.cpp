@@ -1,0 +1,39 @@
+#include "certify/optimized_impl.hpp"
+
+#include "core/protocol.hpp"
+#include "core/registry.hpp"
+#include "optimized/evaluate.hpp"
+
+namespace lossoracle::certify {
+
+ImplResult OptimizedImplementation::evaluate(const nlohmann::json& request, Dtype dtype) {
+  ImplResult r;
+  LossCase c;
+  try {
+    c = case_from_json(request);
+    const LossInfo& info = find_loss(c.loss);
+    resolve_case(info, c);
+  } catch (const std::exception& e) {
+    r.kind = ImplResult::Kind::rejected;
+    r.message = e.what();
+    return r;
+  }
+  if (!optimized::is_bound(c.loss)) {
+    r.kind = ImplResult::Kind::broken;
+    r.message = c.loss + ": not implemented by the optimized tier (LossInfo::optimized is false)";
+    return r;
+  }
+  optimized::Outputs outputs;
+  try {
+    outputs = optimized::evaluate(c, dtype == Dtype::float32 ? optimized::Precision::f32 : optimized::Precision::f64);
+  } catch (const std::exception& e) {
+    r.kind = ImplResult::Kind::rejected;
+    r.message = e.what();
+    return r;
+  }
+  r.kind = ImplResult::Kind::outputs;
+  for (auto& o : outputs) r.outputs.push_back({std::move(o.name), std::move(o.shape), std::move(o.values)});
+  return r;
+}
+
+}  // namespace lossoracle::certify

@@ -1,0 +1,19 @@
+// The family drivers' entry points, one per registry loss, for the binding
+// table in evaluate.cpp.
+#pragma once
+
+#include "optimized/evaluate.hpp"
+
+namespace lossoracle::optimized {
+
+using FamilyFn = Outputs (*)(const LossCase&);
+
+FamilyFn log_softmax_fn(Precision p);
+FamilyFn softmax_fn(Precision p);
+FamilyFn entropy_fn(Precision p);
+FamilyFn nll_loss_fn(Precision p);
+FamilyFn cross_entropy_fn(Precision p);
+FamilyFn kl_div_fn(Precision p);
+FamilyFn slace_fn(Precision p);
+
+}  // namespace lossoracle::optimized

@@ -1,0 +1,70 @@
+// The per-row kernels of the optimized tier, compiled once per instruction
+// set (kernels_isa.cpp built as kernels_avx512, kernels_avx2, kernels_sse4,
+// kernels_scalar) and chosen at run time for the machine. Family headers
+// (softmax.hpp, cross_entropy.hpp, kl_div.hpp) hold the math; this header only
+// names the entry points, so the drivers (evaluate_*.cpp) need no ISA flags.
+//
+// Rows are contiguous here: drivers gather the strided rows of K-dim inputs.
+// Everything is computed in binary64 whatever F is, and rounded once when a
+// float output is stored.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace lossoracle::optimized {
+
+// Cotangent layout of a class-index cross entropy row (see cross_entropy.hpp).
+struct CeIndexRow {
+  std::int64_t y = -1;        // -1: an ignored position (no loss, G = 0)
+  double keep = 1, spread = 0;  // (1 - eps), eps / C; spread = 0 without smoothing
+  double g_nll = 0, g_smooth = 0;  // cotangents of the nll and smoothing terms of this row
+  double weight_total = 0;         // sum_c w_c (C without weights), for the smoothing term
+};
+
+template <class F>
+struct Kernels {
+  // out = log_softmax(x), grad = g - p sum(g) (g null: ones). Either output may be null.
+  void (*log_softmax_row)(const F* x, const F* g, std::int64_t C, F* out, F* grad);
+  // out = softmax(x), grad = p (g - sum_j g_j p_j).
+  void (*softmax_row)(const F* x, const F* g, std::int64_t C, F* out, F* grad);
+  // sum_c entr(p_c); grad = cot * -(1 + log p).
+  double (*entropy_row)(const F* p, std::int64_t C, double cot, F* grad);
+  // per-position loss of cross_entropy with a class index (w null: unweighted);
+  // *nll receives the row's unsmoothed term w_y (-log p_y).
+  double (*ce_index_row)(const F* x, const F* w, std::int64_t C, const CeIndexRow& a, F* grad, double* nll);
+  // per-position loss of cross_entropy with probabilities t; grads may be null.
+  double (*ce_probs_row)(const F* x, const F* t, const F* w, std::int64_t C, double keep, double spread, double g,
+                         F* grad_input, F* grad_target);
+  // kl_div elementwise over n elements: per (binary64), grads (null: skipped).
+  // Cotangent: go[k] if go, else g_scalar; g_zero: the exact grad_output is 0.
+  void (*kl_div_block)(const F* x, const F* t, std::int64_t n, bool log_target, const F* go, double g_scalar,
+                       double go_divisor, bool g_zero_scalar, double* per, F* grad_input, F* grad_target);
+  // dlordinal's SLACE of one sample with true class y (0 <= y < C), O(C);
+  // g: the cotangent of this sample's loss; grad may be null.
+  double (*slace_row)(const F* x, std::int64_t C, std::int64_t y, double alpha, double eps, bool use_logits, double wy,
+                      double g, F* grad);
+};
+
+struct KernelTable {
+  const char* isa;
+  Kernels<float> f32;
+  Kernels<double> f64;
+};
+
+// The best table this CPU runs (LOSSORACLE_ISA=avx512|avx2|sse4|scalar picks one).
+const KernelTable& kernel_table();
+// Tests and benchmarks: use this table from now on (null: back to the choice above).
+void use_kernel_table(const KernelTable* table);
+// Every table this CPU can run, best first (tests compare them).
+std::vector<const KernelTable*> runnable_tables();
+const KernelTable* table_named(const std::string& isa);  // null if unknown or not runnable
+
+template <class F>
+const Kernels<F>& kernels_for(const KernelTable& t) {
+  if constexpr (sizeof(F) == 4) return t.f32;
+  else return t.f64;
+}
+
+}  // namespace lossoracle::optimized

@@ -1,0 +1,34 @@
+// One kernel table, compiled once per instruction set: CMake builds this
+// file as kernels_avx512, kernels_avx2, kernels_sse4 and kernels_scalar with
+// LOSSORACLE_ISA naming the namespace and the matching -m flags.
+#include "optimized/kernels.hpp"
+
+#include "optimized/cross_entropy.hpp"
+#include "optimized/kl_div.hpp"
+#include "optimized/slace.hpp"
+#include "optimized/softmax.hpp"
+
+#define LOSSORACLE_CAT2(a, b) a##b
+#define LOSSORACLE_CAT(a, b) LOSSORACLE_CAT2(a, b)
+#define LOSSORACLE_STR2(a) #a
+#define LOSSORACLE_STR(a) LOSSORACLE_STR2(a)
+
+namespace lossoracle::optimized {
+
+namespace {
+
+template <class F>
+Kernels<F> make() {
+  namespace k = LOSSORACLE_ISA;
+  return {&k::log_softmax_row<F>, &k::softmax_row<F>, &k::entropy_row<F>, &k::ce_index_row<F>,
+          &k::ce_probs_row<F>,    &k::kl_div_block<F>, &k::slace_row<F>};
+}
+
+}  // namespace
+
+const KernelTable& LOSSORACLE_CAT(kernel_table_, LOSSORACLE_ISA)() {
+  static const KernelTable table{LOSSORACLE_STR(LOSSORACLE_ISA), make<float>(), make<double>()};
+  return table;
+}
+
+}  // namespace lossoracle::optimized

@@ -1,0 +1,90 @@
+// exp and log written branch-free (selects instead of branches, integer
+// bit tricks instead of frexp/ldexp) so that GCC vectorizes the loops that
+// call them under each instruction set the kernels are compiled for
+// (optimized/kernels_isa.cpp). glibc's libm calls would keep the loops
+// scalar, and its vector libmvec is only declared under -ffast-math, which
+// would also reassociate our sums and break run-to-run determinism.
+//
+// Both work in binary64 for float and double inputs alike (a float's
+// shifted logit x - m is exact in binary64, and rounding it to float first
+// would cost up to |x - m| / 2 ulp in e^(x-m)). Measured on 2e6 random
+// arguments against long double: exp_f64 0.95 ulp, log_f64 0.82 ulp.
+#pragma once
+
+#include <bit>
+#include <cstdint>
+#include <limits>
+
+namespace lossoracle::optimized {
+
+// e^x in binary64. x = k ln2 + r with |r| <= ln2/2 (Cody-Waite, two-part
+// ln2), e^r by its Taylor series to degree 13 (truncation below 2^-56), and
+// 2^k applied as two halves so that results in the subnormal range are
+// rounded once. Clamping keeps k in [-1076, 1024]: -inf gives 0, +inf gives
+// inf, NaN stays NaN.
+inline double exp_f64(double x) {
+  const double xc = x < -746.0 ? -746.0 : (x > 710.0 ? 710.0 : x);
+  constexpr double shifter = 0x1.8p52;
+  const double kd = xc * 0x1.71547652b82fep0 + shifter;
+  const std::int64_t k = std::bit_cast<std::int64_t>(kd) - std::bit_cast<std::int64_t>(shifter);
+  const double kr = kd - shifter;
+  const double r = (xc - kr * 0x1.62e42fefa3800p-1) - kr * 0x1.ef35793c7673p-45;
+  double p = 1.0 / 6227020800.0;  // 1/13!
+  p = p * r + 1.0 / 479001600.0;
+  p = p * r + 1.0 / 39916800.0;
+  p = p * r + 1.0 / 3628800.0;
+  p = p * r + 1.0 / 362880.0;
+  p = p * r + 1.0 / 40320.0;
+  p = p * r + 1.0 / 5040.0;
+  p = p * r + 1.0 / 720.0;
+  p = p * r + 1.0 / 120.0;
+  p = p * r + 1.0 / 24.0;
+  p = p * r + 1.0 / 6.0;
+  p = p * r + 0.5;
+  p = p * (r * r) + r;  // r + r^2 (...): the leading 1 is added last, exactly as in e^r = 1 + (r + ...)
+  p = 1.0 + p;
+  const std::int64_t k1 = k >> 1, k2 = k - k1;
+  const double s1 = std::bit_cast<double>((k1 + 1023) << 52);
+  const double s2 = std::bit_cast<double>((k2 + 1023) << 52);
+  const double e = (p * s1) * s2;
+  return x != x ? x : e;
+}
+
+// log x in binary64: x = 2^e m with m in [sqrt(1/2), sqrt(2)), f = m - 1
+// (exact), log(1 + f) = 2 atanh(s) with s = f / (2 + f), |s| < 0.172, odd
+// series to s^19 (truncation below 2^-60 relative). Subnormals are scaled
+// by 2^54 first. log 0 = -inf, log of a negative or NaN = NaN, log inf = inf.
+inline double log_f64(double x) {
+  const bool sub = x < 0x1p-1022;
+  const double xs = sub ? x * 0x1p54 : x;
+  const std::int64_t bits = std::bit_cast<std::int64_t>(xs);
+  // Offset so that mantissas >= sqrt(2) move to the next exponent.
+  const std::int64_t shifted = bits - 0x3fe6a09e667f3bcdLL;
+  const std::int64_t e = (shifted >> 52) - (sub ? 54 : 0);
+  const std::int64_t mbits = bits - ((shifted >> 52) << 52);
+  const double m = std::bit_cast<double>(mbits);
+  const double f = m - 1.0;
+  const double s = f / (2.0 + f);
+  const double z = s * s;
+  double p = 2.0 / 19.0;
+  p = p * z + 2.0 / 17.0;
+  p = p * z + 2.0 / 15.0;
+  p = p * z + 2.0 / 13.0;
+  p = p * z + 2.0 / 11.0;
+  p = p * z + 2.0 / 9.0;
+  p = p * z + 2.0 / 7.0;
+  p = p * z + 2.0 / 5.0;
+  p = p * z + 2.0 / 3.0;
+  // fdlibm's arrangement: log(1+f) = f - (f^2/2 - s (f^2/2 + R)), R = z p, so
+  // that f (exact) carries the leading term and the division's rounding
+  // only touches the small correction.
+  const double hfsq = 0.5 * f * f;
+  const double R = z * p;
+  const double ed = static_cast<double>(e);
+  const double l = ed * 0x1.62e42fefa3800p-1 + (f - ((hfsq - (s * (hfsq + R) + ed * 0x1.ef35793c7673p-45))));
+  constexpr double inf = std::numeric_limits<double>::infinity();
+  const double special = x == 0.0 ? -inf : (x == inf ? inf : std::numeric_limits<double>::quiet_NaN());
+  return (x > 0.0 && x < inf) ? l : special;
+}
+
+}  // namespace lossoracle::optimized
