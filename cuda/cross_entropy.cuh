@@ -29,6 +29,7 @@ struct CrossEntropyCall {
 template <class A>
 struct CrossEntropyIndexRow {
   CrossEntropyCall<A> call;
+  LOSSORACLE_HD void set_divisor(A d) { call.divisor = d; }
 
   struct State {
     SoftmaxStats<A> stats;
@@ -85,6 +86,7 @@ struct CrossEntropyIndexRow {
 template <class A>
 struct CrossEntropyProbsRow {
   CrossEntropyCall<A> call;
+  LOSSORACLE_HD void set_divisor(A d) { call.divisor = d; }
 
   LOSSORACLE_HD A smoothed(A t) const { return call.smoothing ? t * call.keep + call.spread : t; }
 

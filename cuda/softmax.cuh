@@ -156,6 +156,7 @@ struct LogSoftmaxRow {
     }
   };
   LOSSORACLE_HD static void push(State& s, A x, A g, A w) { s.push(x, g, w); }
+  LOSSORACLE_HD void set_divisor(A) {}
   struct Consts {
     SoftmaxRow<A> row;
     A sum;  // E = tail + 1
@@ -212,6 +213,7 @@ struct SoftmaxOutRow {
     }
   };
   LOSSORACLE_HD static void push(State& s, A x, A g, A w) { s.push(x, g, w); }
+  LOSSORACLE_HD void set_divisor(A) {}
   struct Consts {
     SoftmaxRow<A> row;
     A ref;

@@ -75,9 +75,22 @@ struct Mismatch {
 
 // Compares one output. `exact` holds the oracle's correctly rounded binary64
 // values, `status` their proof status (NaN by the loss's semantics when nan).
+// For outputs stored in bfloat16 or binary16 (storage_digits 8 or 11, and
+// the format's smallest normal exponent): the final rounding into the
+// storage format adds half an ulp of it, allowed as one ulp of |exact|.
+struct StorageRounding {
+  int digits = 0;  // 0: the output is in the computing format itself
+  int min_exponent = 0;
+};
+
+inline double storage_ulp(double x, const StorageRounding& s) {
+  const int e = std::max(x == 0 ? s.min_exponent : std::ilogb(std::fabs(x)), s.min_exponent);
+  return std::ldexp(1.0, e - s.digits + 1);
+}
+
 template <class A>
 Mismatch compare(const std::string& what, const reference::CertifiedOutput& oracle, const std::vector<double>& got,
-                 const std::vector<double>& scale, double budget_ulps) {
+                 const std::vector<double>& scale, double budget_ulps, StorageRounding storage = {}) {
   Mismatch m;
   if (got.size() != oracle.values.size()) {
     m.ok = false;
@@ -95,7 +108,8 @@ Mismatch compare(const std::string& what, const reference::CertifiedOutput& orac
     } else if (std::isinf(exact) || std::isinf(got[k])) {
       ok = got[k] == exact;
     } else {
-      ulps = std::fabs(got[k] - exact) / ulp_of<A>(std::max(scale[k], std::fabs(exact)));
+      const double slack = storage.digits ? storage_ulp(exact, storage) : 0.0;
+      ulps = std::max(0.0, std::fabs(got[k] - exact) - slack) / ulp_of<A>(std::max(scale[k], std::fabs(exact)));
       ok = ulps <= budget_ulps;
       m.worst_ulps = std::max(m.worst_ulps, ulps);
     }
