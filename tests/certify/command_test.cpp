@@ -44,7 +44,6 @@ TEST(CertifyCommand, UsageErrorsExitTwoWithAMessage) {
   const Case cases[] = {
       {"--impl optimized --loss softmax",
        "lossoracle certify: --impl optimized: the optimized CPU tier is not built yet (issue #6)\n"},
-      {"--impl cuda --loss softmax", "lossoracle certify: --impl cuda: the CUDA tier is not built yet (issue #7)\n"},
       {"--impl fast --loss softmax",
        "lossoracle certify: --impl fast: unknown implementation (known: cuda, optimized, reference, "
        "external:<command>)\n"},
