@@ -1,5 +1,7 @@
 #include "cuda/host_tier.hpp"
 
+#include <stdexcept>
+
 #include "core/error.hpp"
 #include "cuda/cross_entropy.cuh"
 #include "cuda/kl_div.cuh"
@@ -17,7 +19,7 @@ std::vector<A> values_of(const LossCase& c, const char* name) {
 
 // One row policy over every position, left to right: pass 1, finish, pass 2.
 template <class A, class Policy, class InputsOf>
-void run_rows(const Policy& policy, const Problem& p, const std::vector<A>& x, const std::vector<A>& aux, A aux_default,
+void run_rows(int lanes, const Policy& policy, const Problem& p, const std::vector<A>& x, const std::vector<A>& aux, A aux_default,
               const std::vector<A>& weight, const std::vector<std::int64_t>* targets, InputsOf inputs_of,
               std::vector<A>& value, std::vector<A>& grad, std::vector<A>* grad_target, std::vector<A>& row_loss) {
   const std::int64_t C = p.classes, inner = p.inner;
@@ -27,19 +29,24 @@ void run_rows(const Policy& policy, const Problem& p, const std::vector<A>& x, c
     auto w_at = [&](std::int64_t c) { return weight.empty() ? A(1) : weight[c]; };
     RowInputs<A> in = inputs_of(pos, base);
     in.aux_ref = C > 0 ? aux_at(0) : A(0);
-    auto state = policy.initial(in);
-    for (std::int64_t c = 0; c < C; ++c) policy.push(state, x[base + c * inner], aux_at(c), w_at(c));
-    const auto k = policy.finish(state, in);
+    using State = decltype(policy.initial(in));
+    std::vector<State> states(static_cast<std::size_t>(lanes), policy.initial(in));
+    for (std::int64_t c = 0; c < C; ++c) policy.push(states[c % lanes], x[base + c * inner], aux_at(c), w_at(c));
+    for (int s = lanes / 2; s > 0; s /= 2)
+      for (int t = 0; t < s; ++t) states[t] = State::merge(states[t], states[t + s]);
+    const auto k = policy.finish(states[0], in);
     const std::int64_t y = targets ? (*targets)[pos] : -1;
-    A terms(0);
+    std::vector<A> terms(static_cast<std::size_t>(lanes), A(0));
     for (std::int64_t c = 0; c < C; ++c) {
       const ElementOut<A> o = policy.element(k, c == y, x[base + c * inner], aux_at(c), w_at(c));
       value[base + c * inner] = o.value;
       grad[base + c * inner] = o.grad;
       if (grad_target) (*grad_target)[base + c * inner] = o.grad_target;
-      terms += o.loss_term;
+      terms[c % lanes] += o.loss_term;
     }
-    row_loss[pos] = policy.row_loss(k, terms);
+    for (int s = lanes / 2; s > 0; s /= 2)
+      for (int t = 0; t < s; ++t) terms[t] = terms[t] + terms[t + s];
+    row_loss[pos] = policy.row_loss(k, terms[0]);
   }
 }
 
@@ -63,7 +70,8 @@ std::vector<double> widen(const std::vector<A>& v) {
 }  // namespace
 
 template <class A>
-std::vector<HostOutput> evaluate_on_host(const LossCase& c) {
+std::vector<HostOutput> evaluate_on_host(const LossCase& c, int lanes) {
+  if (lanes < 1 || (lanes & (lanes - 1)) != 0) throw std::invalid_argument("evaluate_on_host: lanes must be a power of two");
   const Problem p = problem_from_case(c);
   const std::vector<A> x = values_of<A>(c, "input");
   const std::vector<A> w = values_of<A>(c, "weight");
@@ -83,9 +91,9 @@ std::vector<HostOutput> evaluate_on_host(const LossCase& c) {
     case Kind::softmax: {
       auto inputs_of = [](std::int64_t, std::int64_t) { return RowInputs<A>{}; };
       if (p.kind == Kind::log_softmax)
-        run_rows<A>(LogSoftmaxRow<A>{}, p, x, go, A(1), none, nullptr, inputs_of, value, grad, nullptr, row_loss);
+        run_rows<A>(lanes, LogSoftmaxRow<A>{}, p, x, go, A(1), none, nullptr, inputs_of, value, grad, nullptr, row_loss);
       else
-        run_rows<A>(SoftmaxOutRow<A>{}, p, x, go, A(1), none, nullptr, inputs_of, value, grad, nullptr, row_loss);
+        run_rows<A>(lanes, SoftmaxOutRow<A>{}, p, x, go, A(1), none, nullptr, inputs_of, value, grad, nullptr, row_loss);
       return {{"loss", p.input_shape, widen(value)}, {"grad_input", p.input_shape, widen(grad)}};
     }
     case Kind::nll_loss:
@@ -123,7 +131,7 @@ std::vector<HostOutput> evaluate_on_host(const LossCase& c) {
           policy.call.spread = A(eps) / A(static_cast<double>(p.classes));
         }
         policy.call.divisor = divisor;
-        run_rows<A>(policy, p, x, none, A(0), w, &y, inputs_of, value, grad, nullptr, row_loss);
+        run_rows<A>(lanes, policy, p, x, none, A(0), w, &y, inputs_of, value, grad, nullptr, row_loss);
       }
       break;
     }
@@ -144,7 +152,7 @@ std::vector<HostOutput> evaluate_on_host(const LossCase& c) {
         in.g = row_g(pos);
         return in;
       };
-      run_rows<A>(policy, p, x, t, A(0), w, nullptr, inputs_of, value, grad, &grad_target, row_loss);
+      run_rows<A>(lanes, policy, p, x, t, A(0), w, nullptr, inputs_of, value, grad, &grad_target, row_loss);
       break;
     }
     case Kind::kl_div: {
@@ -181,7 +189,7 @@ std::vector<HostOutput> evaluate_on_host(const LossCase& c) {
   return out;
 }
 
-template std::vector<HostOutput> evaluate_on_host<float>(const LossCase&);
-template std::vector<HostOutput> evaluate_on_host<double>(const LossCase&);
+template std::vector<HostOutput> evaluate_on_host<float>(const LossCase&, int);
+template std::vector<HostOutput> evaluate_on_host<double>(const LossCase&, int);
 
 }  // namespace lossoracle::cuda

@@ -22,7 +22,11 @@ struct HostOutput {
 // Evaluates a resolved case with accumulation type A (float or double):
 // inputs are first rounded to A. InputError as problem_from_case, and for a
 // class index outside [0, C) the reference tier's message.
+// lanes = 1 runs each row left to right; a power of two > 1 runs it in the
+// kernels' order instead: class c goes to lane c mod lanes, and the lanes'
+// partial states and loss terms are merged by the kernels' fixed tree
+// (cuda/kernels.cuh, block_merge), so State::merge is tested on the CPU too.
 template <class A>
-std::vector<HostOutput> evaluate_on_host(const LossCase& c);
+std::vector<HostOutput> evaluate_on_host(const LossCase& c, int lanes = 1);
 
 }  // namespace lossoracle::cuda

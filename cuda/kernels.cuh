@@ -63,7 +63,8 @@ __device__ RowInputs<A> row_inputs(const launch::RowProblem& p, const launch::Ro
   }
   if (t.grad_output) in.g = load_as<A>(static_cast<const T*>(t.grad_output) + (p.grad_output_per_row ? row : 0));
   if (in.x_target != in.x_target) in.g = quiet_nan<A>();
-  in.weight_sum = t.weight ? *static_cast<const A*>(w.weight_sum) : A(static_cast<double>(p.classes));
+  // sum_c w_c: computed by the class-index pre-pass (the only user), else C.
+  in.weight_sum = t.weight && t.target ? *static_cast<const A*>(w.weight_sum) : A(static_cast<double>(p.classes));
   in.aux_ref = t.aux ? load_as<A>(static_cast<const T*>(t.aux) + base) : A(1);
   return in;
 }

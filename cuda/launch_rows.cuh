@@ -35,10 +35,20 @@ inline std::int64_t dynamic_shared_limit(const void* kernel) {
   return std::max<std::int64_t>(0, optin - static_cast<std::int64_t>(attr.sharedSizeBytes));
 }
 
+// Asked once per kernel and device: the attribute queries cost microseconds,
+// which the smallest benchmark shapes would feel on every call.
 template <class T, class Policy>
 std::int64_t cached_classes(const Policy&) {
-  return dynamic_shared_limit(reinterpret_cast<const void*>(&row_kernel<T, Policy, true>)) /
-         static_cast<std::int64_t>(sizeof(T));
+  static int known_device = -1;
+  static std::int64_t classes = 0;
+  int device = 0;
+  if (cudaGetDevice(&device) != cudaSuccess) return 0;
+  if (device != known_device) {
+    classes = dynamic_shared_limit(reinterpret_cast<const void*>(&row_kernel<T, Policy, true>)) /
+              static_cast<std::int64_t>(sizeof(T));
+    known_device = device;
+  }
+  return classes;
 }
 
 template <class T, class Policy>

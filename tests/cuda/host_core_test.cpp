@@ -23,7 +23,7 @@ using cuda_testing::check_case;
 
 template <class A>
 std::vector<cuda::HostOutput> on_host(const LossCase& c) {
-  return cuda::evaluate_on_host<A>(c);
+  return cuda::evaluate_on_host<A>(c, 1);
 }
 
 template <class A>
@@ -38,6 +38,22 @@ class HostCore : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(HostCore, Binary32MatchesOracle) { check_loss<float>(GetParam(), 0xC0DA + GetParam().size()); }
 TEST_P(HostCore, Binary64MatchesOracle) { check_loss<double>(GetParam(), 0xD0DA + GetParam().size()); }
+
+// The kernels' order: strided lanes merged by the fixed tree. 4 lanes split
+// every row of more than one class; 512 (the kernels' block) leaves most
+// lanes empty, so merging with empty partial states is exercised as well.
+TEST_P(HostCore, BlockOrderMatchesOracle) {
+  for (int lanes : {4, 512}) {
+    CaseDraw d(0xB10C + GetParam().size());
+    double worst = 0;
+    for (int k = 0; k < cuda_testing::cases_per_loss(); ++k) {
+      const auto j = cuda_testing::draw_case(GetParam(), d, k, k % 3 == 2);
+      check_case<float>(j, worst, [lanes](const LossCase& c) { return cuda::evaluate_on_host<float>(c, lanes); });
+      check_case<double>(j, worst, [lanes](const LossCase& c) { return cuda::evaluate_on_host<double>(c, lanes); });
+    }
+    std::printf("%s (%d lanes): worst error %.2f ulps of scale\n", GetParam().c_str(), lanes, worst);
+  }
+}
 
 INSTANTIATE_TEST_SUITE_P(Losses, HostCore, ::testing::ValuesIn(cuda::cuda_loss_names()),
                          [](const auto& info) { return info.param; });
