@@ -42,7 +42,6 @@ TEST(CertifyCommand, UsageErrorsExitTwoWithAMessage) {
     std::string args, message;
   };
   const Case cases[] = {
-      {"--impl cuda --loss softmax", "lossoracle certify: --impl cuda: the CUDA tier is not built yet (issue #7)\n"},
       {"--impl fast --loss softmax",
        "lossoracle certify: --impl fast: unknown implementation (known: cuda, optimized, reference, "
        "external:<command>)\n"},

@@ -1,0 +1,60 @@
+#include "certify/cuda_impl.hpp"
+
+#if defined(LOSSORACLE_HAVE_CUDA)
+#include "core/error.hpp"
+#include "core/protocol.hpp"
+#include "core/registry.hpp"
+#include "cuda/device_case.hpp"
+#endif
+
+namespace lossoracle::certify {
+
+#if !defined(LOSSORACLE_HAVE_CUDA)
+
+std::unique_ptr<Implementation> make_cuda_implementation() {
+  throw ImplementationError(
+      "--impl cuda: the CUDA tier was not compiled (nvcc was not found when lossoracle was configured; "
+      "see docs/cuda.md)");
+}
+
+#else
+
+namespace {
+
+class CudaImplementation : public Implementation {
+ public:
+  std::string name() const override { return "cuda"; }
+
+  ImplResult evaluate(const nlohmann::json& request, Dtype dtype) override {
+    ImplResult r;
+    std::vector<cuda::HostOutput> outputs;
+    try {
+      LossCase c = case_from_json(request);
+      resolve_case(find_loss(c.loss), c);
+      outputs = cuda::evaluate_on_device(c, dtype == Dtype::float64 ? cuda::Dtype::float64 : cuda::Dtype::float32);
+    } catch (const InputError& e) {
+      r.kind = ImplResult::Kind::rejected;
+      r.message = e.what();
+      return r;
+    } catch (const std::exception& e) {
+      r.kind = ImplResult::Kind::broken;
+      r.message = std::string("cuda: ") + e.what();
+      return r;
+    }
+    r.kind = ImplResult::Kind::outputs;
+    for (auto& o : outputs) r.outputs.push_back({o.name, o.shape, std::move(o.values)});
+    return r;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Implementation> make_cuda_implementation() {
+  std::string why;
+  if (!cuda::device_available(&why)) throw ImplementationError("--impl cuda: " + why);
+  return std::make_unique<CudaImplementation>();
+}
+
+#endif
+
+}  // namespace lossoracle::certify

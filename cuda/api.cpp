@@ -1,0 +1,183 @@
+#include "cuda/api.hpp"
+
+#include <cuda_runtime.h>
+
+#include <cmath>
+
+#include "core/error.hpp"
+
+namespace lossoracle::cuda {
+
+namespace {
+
+void check(cudaError_t e, const char* what) {
+  if (e != cudaSuccess) throw CudaError(std::string("lossoracle cuda: ") + what + ": " + cudaGetErrorString(e));
+}
+
+std::size_t accumulate_bytes(Dtype d) { return d == Dtype::float64 ? 8 : 4; }
+
+std::size_t round_up(std::size_t n) { return (n + 255) / 256 * 256; }
+
+bool class_indices(const Problem& p) { return p.kind == Kind::nll_loss || p.kind == Kind::cross_entropy_index; }
+
+std::int64_t loss_rows(const Problem& p) { return p.kind == Kind::kl_div ? p.elements() : p.positions(); }
+
+launch::Workspace carve(const Problem& p, Dtype d, void* base) {
+  const std::size_t a = accumulate_bytes(d);
+  auto* b = static_cast<unsigned char*>(base);
+  launch::Workspace w{};
+  w.error = reinterpret_cast<unsigned long long*>(b);
+  std::size_t at = 256;
+  w.target_weight_total = b + at;
+  w.weight_sum = b + at + a;
+  w.total = b + at + 2 * a;
+  at += 256;
+  w.partials = b + at;
+  at += round_up(launch::kPartials * a);
+  w.row_loss = b + at;
+  at += round_up(static_cast<std::size_t>(loss_rows(p)) * a);
+  w.row_weight = b + at;
+  return w;
+}
+
+}  // namespace
+
+bool device_available(std::string* why) {
+  int count = 0;
+  const cudaError_t e = cudaGetDeviceCount(&count);
+  if (e != cudaSuccess || count == 0) {
+    if (why) *why = std::string("no CUDA device present: ") + (e != cudaSuccess ? cudaGetErrorString(e) : "0 devices");
+    return false;
+  }
+  return true;
+}
+
+std::size_t workspace_bytes(const Problem& p, Dtype d) {
+  const std::size_t a = accumulate_bytes(d);
+  std::size_t n = 512 + round_up(launch::kPartials * a) + round_up(static_cast<std::size_t>(loss_rows(p)) * a);
+  if (class_indices(p)) n += round_up(static_cast<std::size_t>(p.positions()) * a);
+  return n;
+}
+
+Problem cross_entropy_problem(std::int64_t N, std::int64_t C, Reduction reduction, std::int64_t ignore_index,
+                              double label_smoothing, bool has_weight, bool probability_targets) {
+  if (N < 0 || C < 0)
+    throw InputError("inputs.input", "cross_entropy: negative extent in input shape " + shape_text({N, C}));
+  if (reduction == Reduction::batchmean)
+    throw InputError("params.reduction",
+                     "cross_entropy: batchmean is not a valid value for reduction (expected none, sum or mean)");
+  if (label_smoothing > 1.0)
+    throw InputError("params.label_smoothing",
+                     "cross_entropy: label_smoothing must be between 0.0 and 1.0. Got: " + std::to_string(label_smoothing));
+  if (probability_targets && ignore_index >= 0)
+    throw InputError("params.ignore_index", "cross_entropy: ignore_index is not supported for floating point target");
+  Problem p;
+  p.loss = "cross_entropy";
+  p.kind = probability_targets ? Kind::cross_entropy_probs : Kind::cross_entropy_index;
+  p.input_shape = {N, C};
+  p.outer = N;
+  p.classes = C;
+  p.position_shape = {N};
+  p.reduction = reduction;
+  p.ignore_index = ignore_index;
+  p.label_smoothing = label_smoothing;
+  p.has_weight = has_weight;
+  return p;
+}
+
+void enqueue(const Problem& p, Dtype d, const DeviceTensors& t, void* workspace, std::size_t workspace_size,
+             cudaStream_t stream) {
+  if (!t.input && p.elements() > 0) throw InputError("inputs.input", p.loss + ": input is a null device pointer");
+  if (!t.loss) throw InputError("outputs.loss", p.loss + ": the loss output is a null device pointer");
+  if (p.kind != Kind::log_softmax && p.kind != Kind::softmax && !t.target && p.positions() > 0)
+    throw InputError("inputs.target", p.loss + ": target is a null device pointer");
+  if (p.has_weight && !t.weight) throw InputError("inputs.weight", p.loss + ": weight is a null device pointer");
+  const std::size_t need = workspace_bytes(p, d);
+  if (!workspace || workspace_size < need)
+    throw InputError("workspace", p.loss + ": the workspace holds " + std::to_string(workspace_size) +
+                                      " bytes, this call needs " + std::to_string(need) + " (workspace_bytes)");
+  const launch::Workspace w = carve(p, d, workspace);
+  check(cudaMemsetAsync(w.error, 0xff, sizeof(unsigned long long), stream), "clearing the error word");
+
+  const bool reduced = p.reduction != Reduction::none;
+  launch::RowProblem rp{};
+  rp.rows = p.positions();
+  rp.classes = p.classes;
+  rp.inner = p.inner;
+  rp.kind = static_cast<int>(p.kind);
+  rp.reduce = reduced;
+  rp.ignore_index = p.ignore_index;
+  rp.label_smoothing = std::isnan(p.label_smoothing) ? 0.0 : p.label_smoothing;
+  rp.divisor = 1.0;
+  rp.grad_output_per_row = p.reduction == Reduction::none;
+
+  launch::RowTensors rt{};
+  rt.x = t.input;
+  rt.weight = p.has_weight ? t.weight : nullptr;
+  rt.grad_output = t.grad_output;
+  rt.grad = t.grad_input;
+
+  switch (p.kind) {
+    case Kind::log_softmax:
+    case Kind::softmax:
+      rp.reduce = false;
+      rt.aux = t.grad_output;  // elementwise cotangent
+      rt.grad_output = nullptr;
+      rt.value = t.loss;
+      check(launch::softmax_rows(d, rp, rt, w, stream), "softmax kernel");
+      return;
+    case Kind::nll_loss:
+    case Kind::cross_entropy_index:
+      rt.target = static_cast<const std::int64_t*>(t.target);
+      rp.divisor_on_device = p.reduction == Reduction::mean;
+      check(launch::target_weights(d, rp, rt, w, stream), "target check");
+      rt.per_position = reduced ? t.per_position : t.loss;
+      if (p.kind == Kind::nll_loss)
+        check(launch::nll(d, rp, rt, w, stream), "nll_loss kernel");
+      else
+        check(launch::cross_entropy_rows(d, rp, rt, w, stream), "cross_entropy kernel");
+      if (reduced) check(launch::reduce_loss(d, rp.rows, 1.0, rp.divisor_on_device, t.loss, w, stream), "reduction");
+      break;
+    case Kind::cross_entropy_probs: {
+      rt.aux = t.target;
+      rt.grad_target = t.grad_target;
+      rt.per_position = reduced ? t.per_position : t.loss;
+      // mean divides by the number of positions; an empty input gives NaN (0/0).
+      if (p.reduction == Reduction::mean) rp.divisor = p.elements() == 0 ? 0.0 : static_cast<double>(rp.rows);
+      check(launch::cross_entropy_rows(d, rp, rt, w, stream), "cross_entropy kernel");
+      if (reduced) check(launch::reduce_loss(d, rp.rows, rp.divisor, false, t.loss, w, stream), "reduction");
+      break;
+    }
+    case Kind::kl_div: {
+      double divisor = 1.0;
+      if (p.reduction == Reduction::mean) divisor = static_cast<double>(p.elements());
+      if (p.reduction == Reduction::batchmean)
+        divisor = p.input_shape.empty() ? 1.0 : static_cast<double>(p.input_shape[0]);
+      check(launch::kl_div(d, p.elements(), p.log_target, reduced, divisor, !reduced, t.input, t.target,
+                           t.grad_output, reduced ? t.per_position : t.loss, t.grad_input, t.grad_target, w, stream),
+            "kl_div kernel");
+      if (reduced) check(launch::reduce_loss(d, p.elements(), divisor, false, t.loss, w, stream), "reduction");
+      break;
+    }
+  }
+}
+
+void check_targets(const Problem& p, const DeviceTensors& t, const void* workspace, cudaStream_t stream) {
+  if (!class_indices(p)) return;
+  unsigned long long first = 0;
+  check(cudaMemcpyAsync(&first, workspace, sizeof first, cudaMemcpyDeviceToHost, stream), "reading the error word");
+  check(cudaStreamSynchronize(stream), "kernel execution");
+  if (first == ~0ull) return;
+  std::int64_t value = 0;
+  check(cudaMemcpy(&value, static_cast<const std::int64_t*>(t.target) + first, sizeof value, cudaMemcpyDeviceToHost),
+        "reading the bad target");
+  throw InputError("inputs.target", target_out_of_range_message(p, static_cast<std::int64_t>(first), value));
+}
+
+void run(const Problem& p, Dtype d, const DeviceTensors& t, void* workspace, std::size_t workspace_size,
+         cudaStream_t stream) {
+  enqueue(p, d, t, workspace, workspace_size, stream);
+  check_targets(p, t, workspace, stream);
+}
+
+}  // namespace lossoracle::cuda

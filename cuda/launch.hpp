@@ -1,0 +1,70 @@
+// What the per-family .cu files export to the host API (cuda/api.cpp):
+// one launch function per kernel, for each storage type T. Plain C++ with
+// opaque pointers, so api.cpp compiles with the host compiler.
+#pragma once
+
+#include <cuda_runtime_api.h>
+
+#include <cstdint>
+
+namespace lossoracle::cuda::launch {
+
+enum class Storage { float32, float64, bfloat16, float16 };
+
+// Workspace layout (docs/cuda.md): an error word (the first bad position,
+// all ones when none), three accumulation-type scalars (W = sum of w[y] over
+// kept positions, sum_c w_c, the reduced total), kPartials partial sums,
+// then per-position (or per-element) losses and per-position weights.
+constexpr std::int64_t kPartials = 256;
+
+struct Workspace {
+  unsigned long long* error;
+  void* target_weight_total;  // W
+  void* weight_sum;
+  void* total;
+  void* partials;
+  void* row_loss;
+  void* row_weight;
+};
+
+// Row kernels: one block per position (outer * inner of them), the class
+// dimension strided by `inner`.
+struct RowProblem {
+  std::int64_t rows, classes, inner;
+  int kind;  // cuda::Kind
+  bool reduce;  // per-position losses go to the workspace for a reduction
+  std::int64_t ignore_index;
+  double label_smoothing;
+  double divisor;  // host-known divisor of mean (probabilities: P); W comes from the workspace
+  bool divisor_on_device;
+  bool grad_output_per_row;  // reduction none: one cotangent per position
+};
+
+struct RowTensors {
+  const void* x;
+  const void* aux;  // soft target or elementwise grad_output
+  const void* weight;
+  const std::int64_t* target;
+  const void* grad_output;  // per-row or scalar cotangent (losses with a reduction)
+  void* value;
+  void* grad;
+  void* grad_target;
+  void* per_position;
+};
+
+cudaError_t softmax_rows(Storage s, const RowProblem& p, const RowTensors& t, const Workspace& w, cudaStream_t stream);
+cudaError_t cross_entropy_rows(Storage s, const RowProblem& p, const RowTensors& t, const Workspace& w,
+                               cudaStream_t stream);
+cudaError_t nll(Storage s, const RowProblem& p, const RowTensors& t, const Workspace& w, cudaStream_t stream);
+// Checks class indices (error word), writes per-position weights, and
+// reduces them into W (and the weights into sum_c w_c).
+cudaError_t target_weights(Storage s, const RowProblem& p, const RowTensors& t, const Workspace& w,
+                           cudaStream_t stream);
+cudaError_t kl_div(Storage s, std::int64_t elements, bool log_target, bool reduce, double divisor,
+                   bool grad_output_per_element, const void* x, const void* t, const void* grad_output, void* per_position,
+                   void* grad_input, void* grad_target, const Workspace& w, cudaStream_t stream);
+// total = sum of n per-row losses; loss = total / divisor (W on the device if divisor_on_device).
+cudaError_t reduce_loss(Storage s, std::int64_t n, double divisor, bool divisor_on_device, void* loss,
+                        const Workspace& w, cudaStream_t stream);
+
+}  // namespace lossoracle::cuda::launch

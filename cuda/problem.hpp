@@ -1,0 +1,60 @@
+// What one call of the CUDA tier computes, independent of where its tensors
+// live: which loss, the class layout (outer, C, inner: element (n, c, i) at
+// (n C + c) inner + i), the reduction and parameters. problem_from_case
+// checks a registry case as the reference tier does, with its words (the
+// reference evaluators are the spec of the messages), so a rejected case
+// reads the same from either tier.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/loss_case.hpp"
+#include "core/tensor.hpp"
+
+namespace lossoracle::cuda {
+
+// The losses this tier computes, by kernel shape. Bindings to registry
+// names live in problem.cpp (cuda_loss_names) and a test checks them.
+enum class Kind { log_softmax, softmax, nll_loss, cross_entropy_index, cross_entropy_probs, kl_div };
+enum class Reduction { none, sum, mean, batchmean };
+
+struct Problem {
+  std::string loss;  // the registry name, for messages
+  Kind kind = Kind::cross_entropy_index;
+  Shape input_shape;
+  std::int64_t outer = 1, classes = 0, inner = 1;
+  Shape position_shape;  // () unbatched, else (N, d1..dk); kl_div: the input's shape
+  Reduction reduction = Reduction::mean;
+  std::int64_t ignore_index = -100;
+  double label_smoothing = 0.0;
+  bool log_target = false;
+  bool has_weight = false;
+  bool has_grad_output = false;
+
+  std::int64_t positions() const { return outer * inner; }
+  std::int64_t elements() const { return outer * classes * inner; }
+  bool has_per_position() const { return kind != Kind::log_softmax && kind != Kind::softmax; }
+  bool has_grad_target() const { return kind == Kind::cross_entropy_probs || kind == Kind::kl_div; }
+  // Shape of the "loss" output: the input's for log_softmax/softmax,
+  // the positions' for reduction none, () otherwise.
+  Shape loss_shape() const;
+};
+
+// The registry names this tier answers for (the certify binding).
+const std::vector<std::string>& cuda_loss_names();
+
+// Validates a resolved case (core/registry.hpp's resolve_case) and describes
+// it. InputError naming the field, with the reference tier's message, for
+// bad shapes, parameters and non-integer targets. Target values outside
+// [0, C) are not checked here: the device finds them (docs/cuda.md).
+Problem problem_from_case(const LossCase& c);
+
+// "(1, 2)" for flat position 5 of shape (2, 3).
+std::string index_text(const Shape& shape, std::int64_t flat);
+
+// The reference tier's message for an out-of-range class index at `position`.
+std::string target_out_of_range_message(const Problem& p, std::int64_t position, std::int64_t target);
+
+}  // namespace lossoracle::cuda

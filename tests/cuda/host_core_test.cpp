@@ -1,0 +1,120 @@
+// The CUDA tier's numerical core (the row policies of cuda/*.cuh, compiled
+// here by the host compiler) against the oracle's correctly rounded values,
+// in binary32 and binary64, on seeded cases of every loss the tier answers
+// for. Runs in CI without a GPU; the kernels run the same policies.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include "core/registry.hpp"
+#include "cuda/host_tier.hpp"
+#include "cuda/problem.hpp"
+#include "tests/cuda/cuda_cases.hpp"
+#include "tests/cuda/oracle_check.hpp"
+#include "tests/support/oracle_case.hpp"
+
+namespace lossoracle {
+namespace {
+
+using cuda_testing::CaseDraw;
+using cuda_testing::check_case;
+
+template <class A>
+std::vector<cuda::HostOutput> on_host(const LossCase& c) {
+  return cuda::evaluate_on_host<A>(c, 1);
+}
+
+template <class A>
+void check_loss(const std::string& loss, std::uint64_t seed) {
+  CaseDraw d(seed);
+  double worst = 0;
+  for (int k = 0; k < cuda_testing::cases_per_loss(); ++k) check_case<A>(cuda_testing::draw_case(loss, d, k, k % 3 == 2), worst, on_host<A>);
+  std::printf("%s (%s): worst error %.2f ulps of scale\n", loss.c_str(), sizeof(A) == 4 ? "binary32" : "binary64", worst);
+}
+
+class HostCore : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(HostCore, Binary32MatchesOracle) { check_loss<float>(GetParam(), 0xC0DA + GetParam().size()); }
+TEST_P(HostCore, Binary64MatchesOracle) { check_loss<double>(GetParam(), 0xD0DA + GetParam().size()); }
+
+// The kernels' order: strided lanes merged by the fixed tree. 4 lanes split
+// every row of more than one class; 512 (the kernels' block) leaves most
+// lanes empty, so merging with empty partial states is exercised as well.
+TEST_P(HostCore, BlockOrderMatchesOracle) {
+  for (int lanes : {4, 512}) {
+    CaseDraw d(0xB10C + GetParam().size());
+    double worst = 0;
+    for (int k = 0; k < cuda_testing::cases_per_loss(); ++k) {
+      const auto j = cuda_testing::draw_case(GetParam(), d, k, k % 3 == 2);
+      check_case<float>(j, worst, [lanes](const LossCase& c) { return cuda::evaluate_on_host<float>(c, lanes); });
+      check_case<double>(j, worst, [lanes](const LossCase& c) { return cuda::evaluate_on_host<double>(c, lanes); });
+    }
+    std::printf("%s (%d lanes): worst error %.2f ulps of scale\n", GetParam().c_str(), lanes, worst);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Losses, HostCore, ::testing::ValuesIn(cuda::cuda_loss_names()),
+                         [](const auto& info) { return info.param; });
+
+// Hand-picked rows where the naive forms lose everything: a dominant class
+// (loss ~ 1e-30: log(1 + tail) would round to 0), equal logits (exact zero
+// gradients under smoothing), and a row mixing -inf with finite logits.
+TEST(HostCore, HardRowsKeepRelativeAccuracy) {
+  double worst = 0;
+  for (const char* text : {
+           R"({"loss":"cross_entropy","params":{"reduction":"none"},"inputs":{"input":{"shape":[2,3],"data":["0x1p+6","0x0p+0","-0x1p+3","0x1p+0","0x1p+0","0x1p+0"]},"target":{"shape":[2],"data":["0x0p+0","0x1p+1"]}}})",
+           R"({"loss":"cross_entropy","params":{"reduction":"sum","label_smoothing":0.25},"inputs":{"input":{"shape":[1,4],"data":["0x1p+0","0x1p+0","0x1p+0","0x1p+0"]},"target":{"shape":[1],"data":["0x1p+0"]}}})",
+           R"({"loss":"cross_entropy","params":{"reduction":"mean"},"inputs":{"input":{"shape":[2,3],"data":["-inf","0x1p+0","0x1p-1","-inf","-inf","-inf"]},"target":{"shape":[2],"data":["0x1p+0","0x0p+0"]}}})",
+           R"({"loss":"softmax","params":{},"inputs":{"input":{"shape":[1,3],"data":["0x1p+2","0x1p+2","-0x1p+4"]}}})",
+           R"({"loss":"log_softmax","params":{},"inputs":{"input":{"shape":[3],"data":["0x1.8p+6","0x0p+0","0x1p+0"]}}})"}) {
+    check_case<float>(nlohmann::json::parse(text), worst, on_host<float>);
+    check_case<double>(nlohmann::json::parse(text), worst, on_host<double>);
+  }
+}
+
+// A class index outside [0, C) is an error with the reference tier's words
+// (and its position), never clamped; so are bad shapes.
+TEST(HostCore, RejectsLikeTheReference) {
+  for (const char* text : {
+           R"({"loss":"cross_entropy","params":{},"inputs":{"input":{"shape":[2,3],"data":["0x0p+0","0x0p+0","0x0p+0","0x0p+0","0x0p+0","0x0p+0"]},"target":{"shape":[2],"data":["0x0p+0","0x1.8p+1"]}}})",
+           R"({"loss":"nll_loss","params":{},"inputs":{"input":{"shape":[2,3],"data":["0x0p+0","0x0p+0","0x0p+0","0x0p+0","0x0p+0","0x0p+0"]},"target":{"shape":[2],"data":["-0x1p+0","0x0p+0"]}}})",
+           R"({"loss":"cross_entropy","params":{},"inputs":{"input":{"shape":[2,3],"data":["0x0p+0","0x0p+0","0x0p+0","0x0p+0","0x0p+0","0x0p+0"]},"target":{"shape":[3],"data":["0x0p+0","0x0p+0","0x0p+0"]}}})",
+           R"({"loss":"cross_entropy","params":{},"inputs":{"input":{"shape":[1,2],"data":["0x0p+0","0x0p+0"]},"target":{"shape":[1],"data":["0x0p+0"]},"weight":{"shape":[3],"data":["0x1p+0","0x1p+0","0x1p+0"]}}})",
+           R"({"loss":"cross_entropy","params":{"label_smoothing":1.5},"inputs":{"input":{"shape":[1,2],"data":["0x0p+0","0x0p+0"]},"target":{"shape":[1],"data":["0x0p+0"]}}})",
+           R"({"loss":"kl_div","params":{},"inputs":{"input":{"shape":[2],"data":["0x0p+0","0x0p+0"]},"target":{"shape":[1],"data":["0x0p+0"]}}})"}) {
+    const LossCase c = testing_support::resolved_case(std::string(text));
+    std::string expected = "(none)";
+    try {
+      testing_support::oracle(c);
+    } catch (const InputError& e) {
+      expected = e.what();
+    }
+    std::string got = "(none)";
+    try {
+      cuda::evaluate_on_host<float>(c);
+    } catch (const InputError& e) {
+      got = e.what();
+    }
+    EXPECT_NE(expected, "(none)") << text;
+    EXPECT_EQ(got, expected) << text;
+  }
+}
+
+// The tier's bindings are keyed by registry names: each must name a loss of
+// the registry, and every loss the registry marks for the CUDA tier must
+// have one.
+TEST(HostCore, BindingsMatchTheRegistry) {
+  const auto& names = cuda::cuda_loss_names();
+  std::set<std::string> bound(names.begin(), names.end());
+  EXPECT_EQ(bound.size(), names.size()) << "a name is bound twice";
+  for (const auto& n : names) EXPECT_NO_THROW(find_loss(n)) << n;
+  for (const LossInfo& info : loss_registry()) {
+    if (!info.cuda) continue;
+    EXPECT_TRUE(bound.count(info.name)) << info.name << " is marked cuda but has no binding";
+  }
+}
+
+}  // namespace
+}  // namespace lossoracle
