@@ -38,7 +38,12 @@ int run_properties_command(const PropertiesOptions& options, std::ostream& out, 
   auto report = [&](const std::string& property, const std::string& on, const Outcome& got, const Outcome& ref) {
     out << property << "  " << on << "  " << verdict_name(got.verdict) << "  (reference: " << verdict_name(ref.verdict)
         << ")\n";
-    if (got.verdict == Verdict::fails) out << "    " << got.counterexample << "\n    " << got.message << "\n";
+    if (got.verdict == Verdict::fails) {
+      std::string shown = got.counterexample;
+      for (std::size_t at = shown.find('\n'); at != std::string::npos; at = shown.find('\n', at + 1))
+        shown.insert(at + 1, "    ");
+      out << "    " << shown << "\n    " << got.message << "\n";
+    }
     if (got.verdict == Verdict::fails && ref.verdict == Verdict::holds) ++regressions;
   };
   for (const SimplexView& v : simplex_views()) {

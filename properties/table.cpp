@@ -160,10 +160,18 @@ void write_table(std::ostream& out, const TableResults& t) {
   for (const SimplexProperty& p : simplex_properties()) out << "- **" << p.title << "** (`" << p.id << "`): " << p.statement << ".\n";
   out << "\nA NaN at the one-hot truth fails PSR (it is then no minimiser); elsewhere a case where the loss is "
          "NaN (a 0 log 0 term) says nothing about the property and is discarded, as are the cases the columns "
-         "name.\n\n";
+         "name. On logits the one-hot truth is reached through -inf logits; where the source library then "
+         "computes 0 * (-inf) (kl_div's target * (log target - input), incendio's target * log_softmax, "
+         "misclass_b's D[y, y] * -log(1 - p_y)) the loss is NaN there, as in the library, although its limit "
+         "from finite logits is the minimum: those PSR failures say so. `soft_label_cross_entropy` counts "
+         "NaN and infinite terms as 0 (incendio), so the worst prediction, p_y = 0, scores 0: it fails "
+         "convexity and monotonicity for that reason.\n\n";
 
   // ---------------------------------------------------------------- the paper
   out << "### Agreement with the paper\n\n"
+      << "The paper's Table 1 as transcribed in properties/paper_table1.cpp (the paper is not among the seed "
+         "documents; check the transcription against it). Where this suite disagrees, the explanation follows "
+         "the table; tests/properties/table_test.cpp fails on a disagreement without one.\n\n"
       << "| loss | property | paper | this suite |\n| --- | --- | --- | --- |\n";
   for (const PaperClaim& claim : paper_table1()) {
     const Cell* c = find_cell(t.simplex, claim.view, claim.property);
@@ -252,6 +260,21 @@ void write_table(std::ostream& out, const TableResults& t) {
   }
 
   out << "## How it works\n\n"
+      << "Decision rules. The reference tier's bounds are the oracle's enclosures at 160 bits, outward-rounded "
+         "to binary64; a strict inequality holds when the enclosures separate, and enclosures that meet count "
+         "as equal (they are some 2^-150 wide, far below what any generated move changes; views on logits add "
+         "their 2^-40 input margin). An implementation's binary64 answers get a slack of 2^-40 times the larger "
+         "of the value and the largest finite input: equalities hold within it, and a strict comparison "
+         "inside it is undecided and the case discarded (so a strict property may 'give up' on an "
+         "implementation where the reference decides it). Relations that pass a rounded intermediate on "
+         "(a log_softmax output, eps/C) allow 2^-40 of the terms' magnitude. The gradient check compares "
+         "u . grad with a central difference at h = 2^-20 on logits k/8, where the truncation error is below "
+         "2^-36, with tolerance 2^-16 (1 + |u . grad|).\n\n"
+      << "A new loss: give it an entry in core/loss_list.hpp (the oracle) and a view in "
+         "properties/simplex_views.cpp (or a reason it has none), list it in the relations that apply "
+         "(properties/relations.cpp), and regenerate this file. A new implementation of a known loss: "
+         "`lossoracle properties --impl <spec> --loss <name>` runs every property on it and exits 1 when one "
+         "fails where the reference tier holds.\n\n"
       << "The suite is the library in `properties/`: generators (`generators.hpp`, RapidCheck), the simplex "
          "views of the losses (`simplex_views.hpp`), the Table 1 properties (`simplex_properties.hpp`), the "
          "relations (`relations.hpp`), the runner and this table (`table.hpp`). Every property runs on a "
