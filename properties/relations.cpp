@@ -151,6 +151,22 @@ void kdim_flattened(Subject& s, const std::string& loss, const Reach& r) {
   for (std::size_t k = 0; k < kdim.size(); ++k) expect_agree("position " + std::to_string(k), kdim[k], rows[k]);
 }
 
+// An unbatched input (C) with target () is the batch of that one row.
+void unbatched_is_one_row(Subject& s, const std::string& loss, const Reach& r) {
+  Reach one = r;
+  one.max_batch = 1;
+  const Batch b = *logit_batch(one, false, true).as("row");
+  Query row = batch_query(loss, b, "none");
+  Query unbatched = row;
+  unbatched.inputs["input"].shape = {b.shape[1]};
+  unbatched.inputs["target"].shape = {};
+  const auto batched = answer_of(s, row).at("loss"), single = answer_of(s, unbatched).at("loss");
+  if (single.size() != batched.size())
+    violated("the unbatched loss has " + std::to_string(single.size()) + " values, the batch " +
+             std::to_string(batched.size()));
+  for (std::size_t k = 0; k < single.size(); ++k) expect_agree("unbatched vs (1, C)", single[k], batched[k]);
+}
+
 bool weighted(const std::string& loss) { return loss == "cross_entropy" || loss == "nll_loss"; }
 
 // mean x count = sum, with count = the weight sum over positions not ignored
@@ -460,6 +476,8 @@ const std::vector<Relation>& relations() {
        F(batch_permutation)},
       {"kdim_is_flattened", "structure", "(N, C, d1..dk) gives the per-position losses of the (N d1..dk, C) rows",
        {"cross_entropy", "nll_loss", "fastai_label_smoothing_cross_entropy"}, {}, F(kdim_flattened)},
+      {"unbatched_is_one_row", "structure", "input (C) with target () gives the loss of the (1, C) batch",
+       {"cross_entropy", "nll_loss", "misclass_a_logits", "misclass_b"}, {}, F(unbatched_is_one_row)},
       {"sum_is_mean_times_count", "structure",
        "sum = mean x count: the weight sum over positions not ignored for cross_entropy and nll_loss, N C for "
        "the elementwise misclass losses, N for the others (weighted slace included)",
