@@ -9,6 +9,7 @@
 #include "cli/certify_command.hpp"
 #include "cli/eval_command.hpp"
 #include "cli/golden_command.hpp"
+#include "cli/properties_command.hpp"
 #include "core/registry.hpp"
 
 int main(int argc, char** argv) {
@@ -101,6 +102,15 @@ int main(int argc, char** argv) {
   accuracy_cmd->add_option("--out", accuracy_out, "write the Markdown table there (docs/accuracy.md)");
   accuracy_cmd->add_flag("--check", accuracy_check, "exit 1 if an output exceeds its budget (certify/profile.cpp)");
 
+  auto* properties_cmd = app.add_subcommand("properties", "property suite: the table of docs/properties.md, or one implementation");
+  cli::PropertiesOptions properties_options;
+  properties_cmd->add_flag("--table", properties_options.table, "write docs/properties.md (Markdown) to stdout");
+  properties_cmd->add_option("--impl", properties_options.impl, "run every property on it (certify's --impl spelling)");
+  properties_cmd->add_option("--loss", properties_options.losses, "with --impl: a loss it implements (repeat)");
+  properties_cmd->add_option("--seed", properties_options.seed, "RapidCheck seed")->capture_default_str();
+  properties_cmd->add_option("--cases", properties_options.cases, "successful cases per property (default 40; long 1000)");
+  properties_cmd->add_flag("--properties-long", properties_options.long_mode, "go deeper (also LOSSORACLE_PROPERTIES_LONG=1)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -153,6 +163,8 @@ int main(int argc, char** argv) {
     }
     return 0;
   }
+
+  if (*properties_cmd) return cli::run_properties_command(properties_options, std::cout, std::cerr);
 
   if (*golden) return cli::run_golden(golden_options, std::cout, std::cerr);
 
