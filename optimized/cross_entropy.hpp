@@ -36,7 +36,7 @@ double ce_index_row(const F* x, const F* w, std::int64_t C, const CeIndexRow& a,
     *nll_out = ignored ? 0.0 : nan;
     return *nll_out;
   }
-  const double ey = ignored ? 0.0 : exp_shifted(static_cast<double>(x[a.y]), r.m);
+  const double ey = ignored ? 0.0 : exp_row(x[a.y], r.m);
   const double others = grad ? exp_sum_except<true>(x, C, r.m, a.y, grad) : exp_sum_except<false>(x, C, r.m, a.y, grad);
   const double S = others + ey;
   double gap = 0.0;  // sum_c w_c (m - x_c)

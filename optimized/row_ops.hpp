@@ -31,6 +31,15 @@ inline double exp_shifted(double x, double m) {
   return e + e * (lo == lo ? lo : 0.0);
 }
 
+// e^(x - m) for an element of a row of F: float rows need neither the
+// TwoSum (the difference of two floats is exact in binary64) nor exp_f64's
+// last terms.
+template <class F>
+inline double exp_row(F x, double m) {
+  if constexpr (sizeof(F) == 4) return exp_f64_for_f32(static_cast<double>(x) - m);
+  else return exp_shifted(x, m);
+}
+
 struct RowMax {
   double m;
   bool defined;  // false: a NaN or +inf entry, or every entry -inf (PyTorch's NaN row)
@@ -93,12 +102,12 @@ double exp_sum_except(const F* x, std::int64_t C, double m, std::int64_t y, E* e
   std::int64_t i = 0;
   for (; i + kLanes <= C; i += kLanes)
     for (int l = 0; l < kLanes; ++l) {
-      const double v = exp_shifted(static_cast<double>(x[i + l]), m);
+      const double v = exp_row(x[i + l], m);
       if constexpr (Store) e[i + l] = static_cast<E>(v);
       acc[l] += i + l == y ? 0.0 : v;
     }
   for (int l = 0; i < C; ++i, ++l) {
-    const double v = exp_shifted(static_cast<double>(x[i]), m);
+    const double v = exp_row(x[i], m);
     if constexpr (Store) e[i] = static_cast<E>(v);
     acc[l] += i == y ? 0.0 : v;
   }

@@ -55,7 +55,7 @@ void softmax_row(const F* x, const F* g, std::int64_t C, F* out, F* grad) {
   std::vector<double> e(static_cast<std::size_t>(C));
   double acc[kLanes] = {}, accg[kLanes] = {};
   for (std::int64_t j = 0; j < C; ++j) {
-    e[j] = exp_shifted(static_cast<double>(x[j]), r.m);
+    e[j] = exp_row(x[j], r.m);
     acc[j % kLanes] += e[j];
     accg[j % kLanes] += (g ? static_cast<double>(g[j]) : 1.0) * e[j];
   }
