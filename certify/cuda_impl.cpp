@@ -13,7 +13,7 @@ namespace lossoracle::certify {
 
 std::unique_ptr<Implementation> make_cuda_implementation() {
   throw ImplementationError(
-      "--impl cuda: the CUDA tier was not compiled (nvcc was not found when lossoracle was configured; "
+      "--impl cuda: the CUDA tier was not compiled (LOSSORACLE_CUDA was off when lossoracle was configured: no usable nvcc, or turned off; "
       "see docs/cuda.md)");
 }
 

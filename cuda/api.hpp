@@ -45,7 +45,7 @@ struct DeviceTensors {
   const void* weight = nullptr;
   const void* grad_output = nullptr;
   void* loss = nullptr;          // log_softmax/softmax: their output, shaped like the input
-  void* per_position = nullptr;  // the reduction='none' values, whatever the reduction
+  void* per_position = nullptr;  // the reduction='none' values under sum or mean (under none: `loss` holds them)
   void* grad_input = nullptr;
   void* grad_target = nullptr;   // cross_entropy with probabilities, kl_div
 };

@@ -24,8 +24,8 @@ TEST(CertifyCuda, RefusesSayingWhyOrRuns) {
 #if !defined(LOSSORACLE_HAVE_CUDA)
   EXPECT_EQ(r.status, 2);
   EXPECT_EQ(r.err,
-            "lossoracle certify: --impl cuda: the CUDA tier was not compiled (nvcc was not found when lossoracle "
-            "was configured; see docs/cuda.md)\n");
+            "lossoracle certify: --impl cuda: the CUDA tier was not compiled (LOSSORACLE_CUDA was off when "
+            "lossoracle was configured: no usable nvcc, or turned off; see docs/cuda.md)\n");
 #else
   std::string why;
   if (!lossoracle::cuda::device_available(&why)) {

@@ -23,7 +23,7 @@ namespace lossoracle {
 namespace {
 
 #if !defined(LOSSORACLE_HAVE_CUDA)
-TEST(CudaDevice, Kernels) { GTEST_SKIP() << "CUDA tier not compiled: nvcc was not found when lossoracle was configured"; }
+TEST(CudaDevice, Kernels) { GTEST_SKIP() << "CUDA tier not compiled: LOSSORACLE_CUDA was off when lossoracle was configured: no usable nvcc, or turned off"; }
 #else
 
 using cuda::Dtype;
