@@ -59,8 +59,9 @@ class ImplementationError : public std::invalid_argument {
   using std::invalid_argument::invalid_argument;
 };
 
-// "reference", "optimized", "external:<shell command>"; the CUDA tier of
-// issue #7 ("cuda") is named and refused until it is built.
+// "reference", "optimized", "cuda", "external:<shell command>". "cuda" throws
+// ImplementationError, naming why, where the tier was not compiled or no
+// device is present.
 std::unique_ptr<Implementation> make_implementation(const std::string& spec, const ImplementationOptions& options);
 
 }  // namespace lossoracle::certify

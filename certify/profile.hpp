@@ -11,21 +11,25 @@ namespace lossoracle::certify {
 
 enum class Profile {
   strict,   // correctly rounded: the value must be the oracle's rounding (zeros compared by value)
-  tight,    // within the per-loss ulp budget of tight_budget_ulps()
+  tight,    // within the per-loss, per-output ulp budget of tight_budget_ulps()
   pytorch,  // torch.testing.assert_close's default rtol/atol for the dtype
 };
 
 const char* profile_name(Profile p);
 std::optional<Profile> parse_profile(const std::string& name);
 
-// The `tight` budget in ulps of the dtype, per loss: for the losses the
-// optimized tier implements, the budgets measured and documented in
-// docs/accuracy.md (`lossoracle accuracy`); 4 ulp for the others, as
-// docs/certify.md states.
-double tight_budget_ulps(const std::string& loss, Dtype d);
+// The `tight` budget in ulps of the dtype, per loss and output (loss,
+// per_position, grad_input, ...): for the losses the optimized tier
+// implements, the budgets measured and documented in docs/accuracy.md
+// (`lossoracle accuracy`); 4 ulp for the others, as docs/certify.md states.
+// Per output, so that a gradient formed by cancellation does not widen the
+// budget of the loss value beside it.
+double tight_budget_ulps(const std::string& loss, const std::string& output, Dtype d);
 // The same table's bound on the error in ulps of each output's largest
 // magnitude (docs/accuracy.md, "scaled ulp"), for outputs formed by cancellation.
-double tight_scaled_budget_ulps(const std::string& loss, Dtype d);
+double tight_scaled_budget_ulps(const std::string& loss, const std::string& output, Dtype d);
+// Whether docs/accuracy.md documents a budget for this output.
+bool has_tight_budget(const std::string& loss, const std::string& output);
 
 // torch.testing.assert_close's defaults (torch/testing/_comparison.py,
 // _DTYPE_PRECISIONS): a value passes when |actual - expected| <= atol + rtol * |expected|.
@@ -41,6 +45,7 @@ struct ElementCheck {
   long double ulps;      // |got - exact| / ulp_at(exact); inf when got is on the wrong side of an infinity
   long double relative;  // |got - exact| / |exact|; inf for a nonzero got where exact is 0
 };
-ElementCheck check_element(Profile p, const std::string& loss, Dtype d, long double exact, double rounded, double got);
+ElementCheck check_element(Profile p, const std::string& loss, const std::string& output, Dtype d, long double exact,
+                           double rounded, double got);
 
 }  // namespace lossoracle::certify

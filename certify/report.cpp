@@ -134,7 +134,9 @@ const std::array<const char*, kBuckets>& bucket_labels() {
 std::string tolerance_text(Profile p, Dtype d) {
   switch (p) {
     case Profile::strict: return "correctly rounded (bit-exact to the oracle's rounding, zeros by value)";
-    case Profile::tight: return "within " + ulps_text(tight_budget_ulps("", d)) + " ulp (placeholder budget, issue #6)";
+    case Profile::tight:
+      return "within the per-loss, per-output ulp budgets of docs/accuracy.md (" +
+             ulps_text(tight_budget_ulps("", "", d)) + " ulp where none is documented)";
     case Profile::pytorch: {
       const RelAbs t = pytorch_tolerance(d);
       std::ostringstream s;

@@ -119,7 +119,7 @@ Outcome judge(const SuiteCase& c, const ImplResult& r, Profile profile) {
       }
       const double rounded = c.dtype == Dtype::float64 ? e.f64 : static_cast<double>(e.f32);
       const long double exact = exact_value(e);
-      const ElementCheck k = check_element(profile, c.loss, c.dtype, exact, rounded, v);
+      const ElementCheck k = check_element(profile, c.loss, expected.name, c.dtype, exact, rounded, v);
       ++o.compared;
       if (k.ulps > o.worst_ulps || o.worst_at.empty()) {
         o.worst_ulps = k.ulps;

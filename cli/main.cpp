@@ -33,6 +33,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
 
   auto* losses = app.add_subcommand("losses", "list the losses of the registry with their parameters");
+  std::string losses_tier = "reference";
+  losses->add_option("--tier", losses_tier, "only the losses this tier implements")
+      ->check(CLI::IsMember({"reference", "optimized", "cuda"}))
+      ->capture_default_str();
 
   auto* golden = app.add_subcommand("golden", "regenerate the golden test vectors from their sources (docs/golden-format.md)");
   cli::GoldenOptions golden_options;
@@ -150,7 +154,9 @@ int main(int argc, char** argv) {
 
   if (*losses) {
     for (const LossInfo& info : loss_registry()) {
+      if ((losses_tier == "optimized" && !info.optimized) || (losses_tier == "cuda" && !info.cuda)) continue;
       std::cout << info.name << "  [" << info.family << "]  " << info.summary << "\n    follows: " << info.source
+                << "\n    tiers: reference" << (info.optimized ? ", optimized" : "") << (info.cuda ? ", cuda" : "")
                 << "\n";
       for (const ParamSpec& p : info.params) {
         const char* presence = p.presence == ParamPresence::required   ? ", required"

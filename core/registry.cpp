@@ -3,6 +3,7 @@
 #include "core/error.hpp"
 #include "core/hexfloat.hpp"
 #include "core/loss_list.hpp"
+#include "cuda/problem.hpp"
 #include "optimized/evaluate.hpp"
 
 namespace lossoracle {
@@ -12,7 +13,9 @@ namespace {
 std::vector<LossInfo> build() {
   std::vector<LossInfo> out;
   for (auto& d : loss_definitions<reference::Real>()) {
+    // Each tier says which losses it binds; the registry is where users see it.
     d.info.optimized = optimized::is_bound(d.info.name);
+    for (const std::string& name : cuda::cuda_loss_names()) d.info.cuda = d.info.cuda || name == d.info.name;
     out.push_back(std::move(d.info));
   }
   return out;
@@ -56,8 +59,8 @@ void resolve_case(const LossInfo& info, LossCase& c) {
   for (const ParamSpec& p : info.params) {
     const auto given = c.params.all().find(p.name);
     if (p.type != ParamType::real || given == c.params.all().end()) continue;
-    if (const auto* text = std::get_if<std::string>(&given->second))
-      if (const auto real = parse_real(*text)) c.params.set(p.name, *real);
+    const auto* text = std::get_if<std::string>(&given->second);
+    if (text && (*text == "inf" || *text == "-inf" || *text == "nan")) c.params.set(p.name, *parse_real(*text));
   }
   for (const auto& [name, value] : c.params.all()) {
     const ParamSpec* spec = nullptr;

@@ -1,20 +1,41 @@
 #!/usr/bin/env bash
-# The main job: certifies, on the standard suite of every loss the registry
-# lists, the reference tier (the control: it must pass strict) and PyTorch
-# through its adapter (under the pytorch profile: torch.testing.assert_close's
-# tolerance), printing a summary table of each. Certificates of the run go to
+# The main job: certifies, on the standard suite, every built-in tier on the
+# losses it implements -- the reference tier (the control: it must pass
+# strict), the optimized CPU tier (its documented ulp budgets: tight), the CUDA
+# tier when a device is present -- and PyTorch through its adapter (under the
+# pytorch profile: torch.testing.assert_close's tolerance), printing a summary
+# table of each. A built-in tier that fails makes the job fail. Certificates of the run go to
 # build/certificates/ (docs/certificates/ holds the committed ones).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 lossoracle=./build/cli/lossoracle
 
-losses=()
-while read -r name _; do losses+=(--loss "$name"); done < <($lossoracle losses | grep -v '^ ')
+losses_of() {  # --loss flags for every loss the tier implements
+  local name _
+  while read -r name _; do printf -- '--loss\n%s\n' "$name"; done < <($lossoracle losses --tier "$1" | grep -v '^ ')
+}
+mapfile -t losses < <(losses_of reference)
+mapfile -t optimized_losses < <(losses_of optimized)
+mapfile -t cuda_losses < <(losses_of cuda)
 
 echo "== reference tier, strict profile, standard suite"
 status=0
 $lossoracle certify --impl reference "${losses[@]}" --suite standard --profile strict --progress \
   --max-failures-shown 5 --out build/certificates/reference --html || status=$?
+
+echo
+echo "== optimized CPU tier, tight profile (docs/accuracy.md budgets), standard suite"
+$lossoracle certify --impl optimized "${optimized_losses[@]}" --suite standard --profile tight --progress \
+  --max-failures-shown 5 --out build/certificates/optimized --html || status=$?
+
+echo
+echo "== CUDA tier, tight profile, standard suite"
+cuda_status=0
+$lossoracle certify --impl cuda "${cuda_losses[@]}" --suite standard --profile tight --progress \
+  --max-failures-shown 5 --out build/certificates/cuda --html || cuda_status=$?
+# Exit 2 is certify's usage error: here, that the tier cannot run (its message
+# says why: no nvcc at configure time, or no CUDA device).
+if [ "$cuda_status" -eq 2 ]; then echo "== CUDA tier: skipped (reason above)"; elif [ "$cuda_status" -ne 0 ]; then status=$cuda_status; fi
 
 # The PyTorch adapter implements these; losses other engineers add to the
 # list get their own adapters.
