@@ -112,7 +112,7 @@ int main(int argc, char** argv) {
   properties_cmd->add_option("--impl", properties_options.impl, "run every property on it (certify's --impl spelling)");
   properties_cmd->add_option("--loss", properties_options.losses, "with --impl: a loss it implements (repeat)");
   properties_cmd->add_option("--seed", properties_options.seed, "RapidCheck seed")->capture_default_str();
-  properties_cmd->add_option("--cases", properties_options.cases, "successful cases per property (default 40; long 1000)");
+  properties_cmd->add_option("--cases", properties_options.cases, "successful cases per property (default 40; long 200)");
   properties_cmd->add_flag("--properties-long", properties_options.long_mode, "go deeper (also LOSSORACLE_PROPERTIES_LONG=1)");
 
   try {

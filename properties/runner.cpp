@@ -11,9 +11,9 @@ namespace lossoracle::properties {
 RunOptions run_options(bool long_mode) {
   RunOptions o;
   if (long_mode) {
-    o.cases = 1000;
-    o.reach.max_classes = 64;
-    o.reach.max_batch = 8;
+    o.cases = 200;
+    o.reach.max_classes = 24;
+    o.reach.max_batch = 6;
     o.reach.max_count = 1000000;
   }
   return o;

@@ -19,8 +19,8 @@ struct RunOptions {
 };
 
 // Default counts; long mode (LOSSORACLE_PROPERTIES_LONG set and not "0", or
-// --properties-long on the command line) runs 25 times as many cases and
-// reaches C = 64, batches of 8 and counts to 10^6.
+// --properties-long on the command line) runs 5 times as many cases and
+// reaches C = 24, batches of 6 and counts to 10^6.
 RunOptions run_options(bool long_mode);
 bool long_mode_from_environment();
 

@@ -35,6 +35,14 @@ void defined(const Bound& b) {
   if (b.is_nan()) undecided("NaN");
 }
 
+// Through rounded logarithms (views on logits) a loss is known to 2^-40 of
+// itself; a move of less than 2^-30 of the mass can change it by less than
+// that, and such a case decides nothing.
+void resolvable(const SimplexView& v, std::int64_t k, int m) {
+  if (input_margin(v) > 0 && std::ldexp(static_cast<double>(k), -m) < 0x1p-30)
+    undecided("a move below the input margin's resolution");
+}
+
 void proper_scoring(Subject& subject, const SimplexView& v, const Reach& r) {
   const SimplexPoint s = *simplex_point(r).as("p");
   const Bound hot = simplex_loss(subject, v, one_hot(s));
@@ -74,6 +82,7 @@ void ordinal_monotonicity(Subject& subject, const SimplexView& v, const Reach& r
     if (d[c] < d[mv.from]) closer.push_back(c);
   mv.to = *rc::gen::elementOf(closer).as("to");
   mv.k = *rc::gen::inRange<std::int64_t>(1, s.units[mv.from] + 1).as("k (mass k / 2^m)");
+  resolvable(v, mv.k, s.m);
   const Bound before = simplex_loss(subject, v, s), after = simplex_loss(subject, v, moved(s, mv));
   defined(before);
   defined(after);
@@ -111,6 +120,7 @@ void balance_sensitivity(Subject& subject, const SimplexView& v, const Reach& r)
   mv.from = rich.y;
   mv.to = *rc::gen::elementOf(both).as("to (a closest class)");
   mv.k = *rc::gen::inRange<std::int64_t>(1, rich.units[rich.y] + 1).as("k (mass k / 2^m)");
+  resolvable(v, mv.k, rich.m);
   const Bound p0 = simplex_loss(subject, v, poor), p1 = simplex_loss(subject, v, moved(poor, mv));
   const Bound r0 = simplex_loss(subject, v, rich), r1 = simplex_loss(subject, v, moved(rich, mv));
   for (const Bound* b : {&p0, &p1, &r0, &r1}) {

@@ -76,6 +76,14 @@ Answer ImplementationSubject::evaluate(const Query& q) {
   for (const auto& out : r.outputs) {
     auto& bounds = a.outputs[out.name];
     for (double v : out.values) {
+      // Near the overflow threshold binary64 arithmetic (a log-sum-exp, a
+      // log-softmax of -1.8e308) overflows where the exact value is finite,
+      // and a NaN or infinity there (PyTorch's too) tells nothing: it
+      // becomes the whole line, which meets everything and decides nothing.
+      if (!std::isfinite(v) && scale >= 0x1p1000) {
+        bounds.push_back({-HUGE_VAL, HUGE_VAL});
+        continue;
+      }
       const double d = std::isfinite(v) ? slack_ * std::max(std::fabs(v), scale) : 0.0;
       bounds.push_back({v - d, v + d});
     }

@@ -80,7 +80,9 @@ class ReferenceSubject : public Subject {
 // relation comparing two of them allows each an error of `slack` times the
 // larger of the value and the largest finite input magnitude (a binary64
 // log-sum-exp at logits near 1e4 loses ulps of 1e4, not of its result).
-// The default 2^-40 is some 2^12 ulps of that scale.
+// The default 2^-40 is some 2^12 ulps of that scale. Where an input reaches
+// 2^1000, a NaN or infinite answer is taken as no information (binary64
+// overflows where the exact value is finite).
 class ImplementationSubject : public Subject {
  public:
   ImplementationSubject(std::unique_ptr<certify::Implementation> impl, std::set<std::string> losses,

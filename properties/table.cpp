@@ -282,7 +282,7 @@ void write_table(std::ostream& out, const TableResults& t) {
          "so a strict inequality it passes is proved; any other implementation answers through "
          "`certify::Implementation` (the interface of `lossoracle certify`, external adapters included) with "
          "binary64 points. `lossoracle properties --impl <spec>` runs the same properties on one; "
-         "`--properties-long` (or `LOSSORACLE_PROPERTIES_LONG=1`) runs 1000 cases per property with C up to 64.\n";
+         "`--properties-long` (or `LOSSORACLE_PROPERTIES_LONG=1`) runs 200 cases per property with C up to 24.\n";
 }
 
 }  // namespace lossoracle::properties
