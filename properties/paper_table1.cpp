@@ -3,9 +3,9 @@
 namespace lossoracle::properties {
 
 const std::vector<PaperClaim>& paper_table1() {
-  // Rows CE, OLL, SORD, ACC (acc_loss), SLACE (slace_prox: the paper's SLACE
-  // uses the class-count proximity); columns PSR, convexity, monotonicity,
-  // balance sensitivity.
+  // Table 1 of the paper (SLACE_full_paper.pdf in inbarnachmani/SLACE):
+  // rows CE, SORD, OLL, acc loss, SLACE_prox (the class-count proximity);
+  // columns PSR, convexity, ordinal monotonicity, balance sensitivity.
   static const std::vector<PaperClaim> claims = {
       {"cross_entropy", "proper_scoring", true},        {"cross_entropy", "convexity", true},
       {"cross_entropy", "ordinal_monotonicity", false}, {"cross_entropy", "balance_sensitivity", false},
