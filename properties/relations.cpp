@@ -375,6 +375,47 @@ void kl_nonnegative(Subject& s, const std::string&, const Reach& r) {
   }
 }
 
+// Gibbs' equality case: KL(t || q) = 0 when t = q and > 0 otherwise. t = q is
+// taken as t_c = exp(log q_c) in binary64, so the exact KL is
+// sum_c t_c (log t_c - log q_c) with |log t_c - log q_c| <= 2^-52: at most
+// 2^-52 sum_c t_c. A row t that differs from q by more than 2^-10 somewhere
+// has KL >= (sum_c |t_c - q_c|)^2 / 2 >= 2^-21 (Pinsker), far above rounding.
+void kl_zero_iff_equal(Subject& s, const std::string&, const Reach& r) {
+  const Batch b = *logit_batch(r, false, false).as("logits");
+  const std::int64_t N = b.shape[0], C = b.shape[1];
+  Query ls{"log_softmax", nlohmann::json::object(), {{"input", Tensor{b.shape, b.logits}}}};
+  std::vector<double> log_q;
+  for (const Bound& v : answer_of(s, ls).at("loss")) log_q.push_back(v.mid());
+  std::vector<double> same(log_q.size());
+  for (std::size_t k = 0; k < log_q.size(); ++k) same[k] = std::exp(log_q[k]);
+  const std::vector<double> other = draw_probability_rows(N, C);
+  const std::vector<const std::vector<double>*> targets{&same, &other};
+  for (const std::vector<double>* t : targets) {
+    Query kl{"kl_div", {{"reduction", "none"}}, {{"input", Tensor{b.shape, log_q}}, {"target", Tensor{b.shape, *t}}}};
+    const auto kv = answer_of(s, kl).at("loss");
+    for (std::int64_t n = 0; n < N; ++n) {
+      const std::vector<Bound> row(kv.begin() + n * C, kv.begin() + (n + 1) * C);
+      const Bound total = sum_of(row);
+      double mass = 0, apart = 0, scale = 0;
+      for (std::int64_t c = 0; c < C; ++c) {
+        const double tc = (*t)[n * C + c];
+        mass += tc;
+        apart = std::max(apart, std::fabs(tc - same[n * C + c]));
+        scale += tc * std::fabs(log_q[n * C + c]);
+      }
+      const std::string where = std::string(t == &same ? "t = q" : "t drawn") + ", row " + std::to_string(n);
+      if (total.is_nan()) violated(where + ": KL = " + bound_text(total));
+      // Violated only where the whole enclosure lies outside the allowed
+      // interval: an implementation's answers carry its slack (subject.cpp).
+      const double allowed = 0x1p-52 * mass + kRoundedInputs * scale;
+      if (t == &same && (total.lo > allowed || total.hi < -allowed))
+        violated(where + ": KL(q || q) = " + bound_text(total) + ", not 0");
+      if (t == &other && apart > 0x1p-10 && total.lo <= kRoundedInputs * scale)
+        violated(where + ": t differs from q by " + std::to_string(apart) + " but KL = " + bound_text(total));
+    }
+  }
+}
+
 void mae_in_range(Subject& s, const std::string&, const Reach& r) {
   const Batch b = *logit_batch(r, false, true).as("logits");
   const std::int64_t N = b.shape[0], C = b.shape[1];
@@ -489,6 +530,9 @@ const std::vector<Relation>& relations() {
        {"cross_entropy"}, {}, F(cross_entropy_nonnegative)},
       {"kl_nonnegative", "bound", "sum_c kl_div(log q, t) >= 0 for probability rows t, q = softmax(x)",
        {"kl_div"}, {"log_softmax"}, F(kl_nonnegative)},
+      {"kl_zero_iff_equal", "bound",
+       "sum_c kl_div(log q, t) is 0 for t = q (to binary64 rounding) and > 0 when t differs from q by > 2^-10",
+       {"kl_div"}, {"log_softmax"}, F(kl_zero_iff_equal)},
       {"mae_in_range", "bound", "classification_mae_with_logits per position in [0, 2]",
        {"classification_mae_with_logits"}, {}, F(mae_in_range)},
       {"gradient_matches_forward", "gradient",
