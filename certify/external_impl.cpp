@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "certify/verdict.hpp"
 #include "core/error.hpp"
 #include "core/hexfloat.hpp"
 #include "core/protocol.hpp"
@@ -209,7 +210,7 @@ ImplResult ExternalImplementation::broken(const std::string& message) {
 ImplResult ExternalImplementation::evaluate(const nlohmann::json& request, Dtype dtype) {
   const std::string id = request.contains("id") && request.at("id").is_string() ? request.at("id").get<std::string>()
                                                                                 : request.value("id", nlohmann::json()).dump();
-  if (!disabled_.empty()) return {ImplResult::Kind::broken, {}, "not run: " + disabled_};
+  if (!disabled_.empty()) return {ImplResult::Kind::broken, {}, "not run: " + disabled_, ""};
   if (pid_ < 0) {
     std::string error;
     if (!start(error)) return broken("adapter '" + command_ + "' could not be started: " + error);
@@ -273,6 +274,15 @@ ImplResult ExternalImplementation::evaluate(const nlohmann::json& request, Dtype
   if (!answer.contains("outputs") || !answer.at("outputs").is_object())
     return broken("adapter answered case " + id + " with neither \"outputs\" nor \"error\": " + excerpt(line));
   r.kind = ImplResult::Kind::outputs;
+  if (answer.contains("convention")) {
+    const nlohmann::json& conv = answer.at("convention");
+    if (!conv.is_string() || !known_convention(conv.get<std::string>())) {
+      std::string known;
+      for (const Convention& k : conventions()) known += (known.empty() ? "" : ", ") + std::string(k.name);
+      return broken("adapter answered case " + id + " with the convention " + conv.dump() + ", not one of: " + known);
+    }
+    r.convention = conv.get<std::string>();
+  }
   for (const auto& [name, value] : answer.at("outputs").items()) {
     ImplOutput out{name, {}, {}};
     try {

@@ -32,6 +32,11 @@ struct ImplResult {
   Kind kind = Kind::broken;
   std::vector<ImplOutput> outputs;
   std::string message;
+  // A documented convention the implementation says it computes by (a name of
+  // conventions() in certify/verdict.hpp), or empty: outputs that differ from
+  // the oracle's only where the oracle's value is NaN or infinite are then
+  // `acceptable`, as on an `acceptable` golden vector.
+  std::string convention;
 };
 
 class Implementation {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "certify/implementation.hpp"
 #include "certify/profile.hpp"
@@ -43,5 +44,16 @@ struct Outcome {
 };
 
 Outcome judge(const SuiteCase& c, const ImplResult& r, Profile profile);
+
+// The conventions an implementation may declare for a case (docs/protocol.md,
+// "Response"; docs/certify.md, "Verdicts"): name and what it means. Each is a
+// documented way of computing the same loss whose results differ from the
+// oracle's only at special values; a finite value off is judged as ever.
+struct Convention {
+  const char* name;
+  const char* meaning;
+};
+const std::vector<Convention>& conventions();
+bool known_convention(const std::string& name);
 
 }  // namespace lossoracle::certify

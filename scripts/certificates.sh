@@ -16,8 +16,8 @@ if [ ! -x "$python" ]; then
   exit 2
 fi
 
-certify() {  # DIR MODULE PROFILE LOSS...
-  local dir=$1 module=$2 profile=$3
+certify() {  # DIR MODULE PROFILE LOSS... (SUITE=smoke|standard in the environment; standard by default)
+  local dir=$1 module=$2 profile=$3 suite=${SUITE:-standard}
   shift 3
   local losses=()
   for l in "$@"; do losses+=(--loss "$l"); done
@@ -25,7 +25,7 @@ certify() {  # DIR MODULE PROFILE LOSS...
   rm -rf "${out:?}/$dir"
   local impl=reference
   [ "$module" = reference ] || impl="external:PYTHONPATH=python $python -m lossoracle_adapters.$module"
-  "$lossoracle" certify --impl "$impl" "${losses[@]}" --suite standard --profile "$profile" \
+  "$lossoracle" certify --impl "$impl" "${losses[@]}" --suite "$suite" --profile "$profile" \
     --max-failures-shown 0 --out "$out/$dir" --html | tail -n +2 || true
 }
 
@@ -40,4 +40,4 @@ certify unit-scaling-standard-pytorch graphcore_unit_scaling pytorch unit_scaled
 certify incendio-standard-pytorch incendio_soft_labels pytorch \
   smooth_soft_labels soft_label_cross_entropy_with_logits soft_label_cross_entropy
 # PyTorch under strict too, on the smoke suite: how far from correctly rounded it is.
-certify pytorch-smoke-strict pytorch strict log_softmax softmax entropy nll_loss cross_entropy kl_div
+SUITE=smoke certify pytorch-smoke-strict pytorch strict log_softmax softmax entropy nll_loss cross_entropy kl_div

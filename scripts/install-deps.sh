@@ -14,6 +14,7 @@ packages=(
   libeigen3-dev librapidcheck-dev libgtest-dev libbenchmark-dev
   nlohmann-json3-dev libcli11-dev
   python3
+  clang  # libFuzzer for scripts/fuzz.sh
 )
 python=false
 if [ "${1:-}" = "--python" ]; then

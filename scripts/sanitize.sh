@@ -12,7 +12,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=build-asan
-flags="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
+# GCC 12's -Wmaybe-uninitialized misfires inside <regex> and <functional> when
+# the sanitizers instrument them (golden/source_case.cpp); warnings are the
+# main build's business (scripts/build.sh, -Werror), so only that one is off.
+flags="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -Wno-maybe-uninitialized"
 cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOSSORACLE_WERROR=ON \
   -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" >/dev/null
 targets=$(cmake --build "$dir" --target help | sed -n 's/^\.\.\. \(\(core\|cli\|certify\)_[a-z_]*_test\)$/\1/p')

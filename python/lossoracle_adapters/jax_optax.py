@@ -59,6 +59,9 @@ def integer_labels(spec, ignore_index):
             raise Unsupported(f"optax takes integer labels; target value {v!r} (element {k}) is not one")
         if ignore_index is not None and int(v) == ignore_index:
             raise Unsupported(f"optax has no ignore_index; target element {k} equals it ({ignore_index})")
+    for k, v in enumerate(values):
+        if not -(2**63) <= v < 2**63:
+            raise Unsupported(f"optax's integer labels are int64; target element {k} = {int(v)} is beyond it")
     try:
         return jnp.asarray(np.array([int(v) for v in values], dtype=np.int64).reshape(shape))
     except ValueError as e:
@@ -134,7 +137,9 @@ def cross_entropy(request, dtype, p):
     outputs = {"loss": flat(value), "per_position": flat(per_position), "grad_input": flat(grads[0])}
     if probabilities:
         outputs["grad_target"] = flat(grads[1])
-    return outputs
+    # Smoothing the labels first has no 0 * (-inf) term where PyTorch's
+    # (1 - e) nll + e/C sum(-log p) has one (docs/spec.md section 13).
+    return outputs, "labels-smoothed-first" if eps > 0 else None
 
 
 def smooth_labels(request, dtype, p):

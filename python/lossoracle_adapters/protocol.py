@@ -2,7 +2,8 @@
 "Implementation protocol"): one JSON request a line on stdin, one answer a
 line on stdout, in order, each echoing the request's id.
 
-An adapter module supplies `evaluate(request) -> {output name: (shape, values)}`,
+An adapter module supplies `evaluate(request) -> {output name: (shape, values)}`
+(or that and the name of a documented convention it computes by, as a pair),
 raises `Rejected` when the library refuses the input and `Unsupported` when the
 library has no way to express the case (decided from the request, before the
 library is called); `serve` does the rest.
@@ -88,6 +89,10 @@ def serve(evaluate, stdin=None, stdout=None, versions=None):
         answer = {"id": request.get("id")}
         try:
             outputs = evaluate(request)
+            if isinstance(outputs, tuple):  # (outputs, the convention computed by: docs/protocol.md)
+                outputs, convention = outputs
+                if convention:
+                    answer["convention"] = convention
             answer["outputs"] = {
                 name: {"shape": list(shape), "data": [encode_value(v) for v in values]}
                 for name, (shape, values) in outputs.items()

@@ -162,6 +162,15 @@ TEST_F(PlantedAdapter, UnsupportedWithoutAReasonAndMalformedVersionsAreProtocolE
       << versions.out;
 }
 
+TEST_F(PlantedAdapter, AnUnknownConventionIsAProtocolError) {
+  const auto r = certify("convention-unknown golden-2", "--loss softmax --dtype float64 --suite smoke");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("2:FAILED softmax float64 golden-2 (adapter answered case golden-2 with the convention "
+                       "\"whatever-we-do\", not one of: labels-smoothed-first) "),
+            std::string::npos)
+      << r.out;
+}
+
 TEST_F(PlantedAdapter, ValuesThatAreNotOfTheDtypeAreCaught) {
   const auto r = certify("float64-values", "--loss softmax --dtype float32 --suite smoke");
   EXPECT_EQ(r.status, 1);

@@ -65,6 +65,19 @@ TEST(OptaxAdapter, ANegativeLabelSmoothingIsPytorchsNoSmoothing) {
   EXPECT_NE(r.out.find("verdict: pass\n"), std::string::npos) << r.out;
 }
 
+TEST(OptaxAdapter, SmoothedLabelsAreAcceptableWhereTheOraclesValueIsNaN) {
+  SKIP_WITHOUT("optax");
+  // label_smoothing 1 and a -inf logit at the target: PyTorch's 0 * inf is NaN, optax's loss inf.
+  const auto r = run_command(lossoracle() + " certify --golden " + quoted(golden_dir()) + " --impl " +
+                             quoted(impl("jax_optax")) +
+                             " --suite standard --dtype float64 --profile pytorch --loss cross_entropy"
+                             " --case corner-neg-inf-input-25");
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("verdict: acceptable (convention labels-smoothed-first: loss[0]: got inf, expected NaN)\n"),
+            std::string::npos)
+      << r.out;
+}
+
 TEST(OptaxAdapter, ReportsItsVersionsInTheCertificate) {
   SKIP_WITHOUT("optax");
   const auto dir = std::filesystem::temp_directory_path() / ("lossoracle-optax-" + std::to_string(::getpid()));

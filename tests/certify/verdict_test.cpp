@@ -86,7 +86,7 @@ TEST(Verdict, PytorchProfileIsAssertClosesDefaultTolerance) {
 
 TEST(Verdict, WrongRejectionsAndAcceptances) {
   const SuiteCase valid = oracle_case(kCe, Dtype::float64);
-  const Outcome refused = judge(valid, {ImplResult::Kind::rejected, {}, "IndexError: nope"}, Profile::strict);
+  const Outcome refused = judge(valid, {ImplResult::Kind::rejected, {}, "IndexError: nope", ""}, Profile::strict);
   EXPECT_EQ(refused.verdict, Verdict::fail);
   EXPECT_EQ(refused.reason, "rejected a valid input: IndexError: nope");
 
@@ -94,21 +94,21 @@ TEST(Verdict, WrongRejectionsAndAcceptances) {
   bad["inputs"]["target"] = json::array({5});
   const SuiteCase invalid = oracle_case(bad, Dtype::float64);
   ASSERT_EQ(invalid.expect, Expect::invalid);
-  EXPECT_EQ(judge(invalid, {ImplResult::Kind::rejected, {}, "out of bounds"}, Profile::strict).verdict,
+  EXPECT_EQ(judge(invalid, {ImplResult::Kind::rejected, {}, "out of bounds", ""}, Profile::strict).verdict,
             Verdict::rejected_ok);
   const Outcome accepted =
-      judge(invalid, {ImplResult::Kind::outputs, {{"loss", {1}, {0.0}}}, ""}, Profile::strict);
+      judge(invalid, {ImplResult::Kind::outputs, {{"loss", {1}, {0.0}}}, "", ""}, Profile::strict);
   EXPECT_EQ(accepted.verdict, Verdict::fail);
   EXPECT_EQ(accepted.reason,
             "accepted an input the oracle rejects (cross_entropy: Target 5 is out of bounds. (target(0,); valid class "
             "indices are 0..4, or ignore_index -100))");
-  EXPECT_EQ(judge(invalid, {ImplResult::Kind::broken, {}, "adapter crashed"}, Profile::strict).reason,
+  EXPECT_EQ(judge(invalid, {ImplResult::Kind::broken, {}, "adapter crashed", ""}, Profile::strict).reason,
             "adapter crashed");
 }
 
 TEST(Verdict, UnsupportedIsItsOwnVerdictForValidAndInvalidCases) {
   const SuiteCase valid = oracle_case(kCe, Dtype::float64);
-  const Outcome o = judge(valid, {ImplResult::Kind::unsupported, {}, "optax has no class weights"}, Profile::strict);
+  const Outcome o = judge(valid, {ImplResult::Kind::unsupported, {}, "optax has no class weights", ""}, Profile::strict);
   EXPECT_EQ(o.verdict, Verdict::unsupported);
   EXPECT_EQ(o.reason, "unsupported: optax has no class weights");
   EXPECT_EQ(o.compared, 0u);
@@ -117,7 +117,7 @@ TEST(Verdict, UnsupportedIsItsOwnVerdictForValidAndInvalidCases) {
   const SuiteCase invalid = oracle_case(bad, Dtype::float64);
   ASSERT_EQ(invalid.expect, Expect::invalid);
   // Not rejected-ok: the library was never asked.
-  EXPECT_EQ(judge(invalid, {ImplResult::Kind::unsupported, {}, "no"}, Profile::strict).verdict, Verdict::unsupported);
+  EXPECT_EQ(judge(invalid, {ImplResult::Kind::unsupported, {}, "no", ""}, Profile::strict).verdict, Verdict::unsupported);
   EXPECT_STREQ(verdict_name(Verdict::unsupported), "unsupported");
 }
 
@@ -187,6 +187,34 @@ TEST(Verdict, AnAcceptableVectorAnsweredByAnotherConventionIsAcceptable) {
   const Outcome o2 = judge(c, off, Profile::strict);
   EXPECT_EQ(o2.verdict, Verdict::fail);
   EXPECT_EQ(o2.reason.rfind("per_position[0]: got 0x1p-60, expected 0x0p+0", 0), 0u) << o2.reason;
+}
+
+TEST(Verdict, ADeclaredConventionMakesSpecialValueDifferencesAcceptable) {
+  // Full smoothing with a -inf logit at the target: PyTorch's (1 - e) nll is 0 * inf = NaN;
+  // optax's smoothed labels give 1/3 * inf = inf.
+  const json smoothed = json::parse(
+      R"({"id":"s","loss":"cross_entropy","params":{"label_smoothing":1.0,"reduction":"none"},)"
+      R"("inputs":{"input":[["-inf",2,3],[0.5,-1,0]],"target":[0,2]}})");
+  const SuiteCase c = oracle_case(smoothed, Dtype::float64);
+  ASSERT_EQ(c.expect, Expect::valid);
+  ImplResult optax = reference_answer(smoothed, Dtype::float64);
+  optax.outputs[0].values[0] = std::numeric_limits<double>::infinity();  // loss[0]
+  const Outcome undeclared = judge(c, optax, Profile::pytorch);
+  EXPECT_EQ(undeclared.verdict, Verdict::fail);
+  EXPECT_EQ(undeclared.reason, "loss[0]: got inf, expected NaN");
+  optax.convention = "labels-smoothed-first";
+  const Outcome declared = judge(c, optax, Profile::pytorch);
+  EXPECT_EQ(declared.verdict, Verdict::acceptable);
+  EXPECT_EQ(declared.reason, "convention labels-smoothed-first: loss[0]: got inf, expected NaN");
+  // The convention covers special values only.
+  ImplResult off = optax;
+  off.outputs[0].values[1] *= 1 + 0x1p-20;
+  EXPECT_EQ(judge(c, off, Profile::pytorch).verdict, Verdict::fail);
+  // An unknown name declares nothing.
+  optax.convention = "whatever-we-do";
+  EXPECT_EQ(judge(c, optax, Profile::pytorch).verdict, Verdict::fail);
+  EXPECT_TRUE(known_convention("labels-smoothed-first"));
+  EXPECT_FALSE(known_convention("whatever-we-do"));
 }
 
 }  // namespace

@@ -17,6 +17,7 @@ MODE:
   unsupported CASE       answers CASE with "unsupported" and a reason; its first answer carries versions
   unsupported-empty CASE answers CASE with "unsupported" and an empty reason (a protocol error)
   versions-not-text CASE answers CASE with "versions" whose value is a number (a protocol error)
+  convention-unknown CASE answers CASE declaring a convention certify does not know (a protocol error)
 """
 
 import json
@@ -86,6 +87,8 @@ def main():
             reply["versions"] = {"planted": "1.0", "python": sys.version.split()[0]}
         if mode == "versions-not-text" and case == target_case:
             reply["versions"] = {"planted": 1}
+        if mode == "convention-unknown" and case == target_case:
+            reply["convention"] = "whatever-we-do"
         first = False
         print(json.dumps(reply), flush=True)
 
