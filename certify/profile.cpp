@@ -38,6 +38,10 @@ const Budget kBudgets[] = {
     {"cross_entropy", 64, 16, 8, 1},
     {"kl_div", 16384, 1, 4, 1},
     {"slace", 32, 1, 16, 1},
+    {"smooth_labels", 1, 1, 1, 1},
+    {"fastai_label_smoothing_cross_entropy", 1024, 16, 4, 1},
+    {"issue11959_label_smoothing_cross_entropy", 32, 1, 4, 1},
+    {"label_smoothed_nll_loss", 1, 1, 1, 1},
 };
 
 const Budget* budget_of(const std::string& loss) {

@@ -180,6 +180,11 @@ std::string accuracy_markdown(const std::vector<AccuracyRow>& rows, const Accura
     << "- slace loss float64 (16 ulp): with use_logits = false and probabilities summing above 1, log(acc + eps) "
        "changes sign across groups and the loss is a difference of terms about ten times larger than it; "
        "with logits every term has one sign and the loss is within 2 ulp.\n"
+    << "- fastai_label_smoothing_cross_entropy and issue11959_label_smoothing_cross_entropy grad_input float64 "
+       "(720 and 19 ulp, worst under sse4 without FMA; 273 ulp at `corner-tiny-input`, a subnormal returned as "
+       "0): the non-target gradient p_j (C a_smooth + a_nll) - a_smooth cancels where p_j is near 1/C and "
+       "amplifies the last-bit error of e^(x - m); scaled within 4 ulp. In float32 the e_j stay in binary64 "
+       "and the gradient is within 1 ulp except that corner (8.5 ulp of a subnormal).\n"
     << "- Everything in float32 is within 1 ulp except those same cancellations (log_softmax's tiny-input "
        "corner, cross_entropy's soft-target gradient at 16 ulp, softmax's gradient at 2).\n";
   s << "\n## Budgets\n\n"
