@@ -42,6 +42,7 @@ const Budget kBudgets[] = {
     {"fastai_label_smoothing_cross_entropy", 1024, 16, 4, 1},
     {"issue11959_label_smoothing_cross_entropy", 32, 1, 4, 1},
     {"label_smoothed_nll_loss", 1, 1, 1, 1},
+    {"unit_scaled_cross_entropy", 32, 1, 4, 1},
 };
 
 const Budget* budget_of(const std::string& loss) {

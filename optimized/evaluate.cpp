@@ -24,6 +24,7 @@ const Binding kBindings[] = {
     {"fastai_label_smoothing_cross_entropy", &fastai_label_smoothing_cross_entropy_fn},
     {"issue11959_label_smoothing_cross_entropy", &issue11959_label_smoothing_cross_entropy_fn},
     {"label_smoothed_nll_loss", &label_smoothed_nll_loss_fn},
+    {"unit_scaled_cross_entropy", &unit_scaled_cross_entropy_fn},
 };
 
 const Binding* find(const std::string& loss) {

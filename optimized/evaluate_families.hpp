@@ -19,5 +19,6 @@ FamilyFn smooth_labels_fn(Precision p);
 FamilyFn fastai_label_smoothing_cross_entropy_fn(Precision p);
 FamilyFn issue11959_label_smoothing_cross_entropy_fn(Precision p);
 FamilyFn label_smoothed_nll_loss_fn(Precision p);
+FamilyFn unit_scaled_cross_entropy_fn(Precision p);
 
 }  // namespace lossoracle::optimized

@@ -56,6 +56,9 @@ std::vector<LossCase> cases() {
       {{"input", x}, {"target", random_classes({N}, C, g)}});
   add("label_smoothed_nll_loss", {{"epsilon", 0.1}},
       {{"input", random_tensor({N, C}, g, -9, 0)}, {"target", random_classes({N}, C, g)}});
+  add("unit_scaled_cross_entropy", {{"mult", 2.5}}, {{"input", x}, {"target", random_classes({N}, C, g)}});
+  add("unit_scaled_cross_entropy", {{"reduction", std::string("sum")}},
+      {{"input", x}, {"target", random_tensor({N, C}, g, 0, 1)}});
   return out;
 }
 
