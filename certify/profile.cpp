@@ -54,6 +54,23 @@ const Budget kBudgets[] = {
     {"slace", "loss", 16, 1, 16, 1},
     {"slace", "per_position", 16, 1, 16, 1},
     {"slace", "grad_input", 32, 1, 4, 1},
+    {"smooth_labels", "loss", 1, 1, 1, 1},
+    {"fastai_label_smoothing_cross_entropy", "loss", 2, 1, 2, 1},
+    {"fastai_label_smoothing_cross_entropy", "per_position", 2, 1, 2, 1},
+    {"fastai_label_smoothing_cross_entropy", "grad_input", 1024, 16, 4, 1},
+    {"issue11959_label_smoothing_cross_entropy", "loss", 2, 1, 2, 1},
+    {"issue11959_label_smoothing_cross_entropy", "per_position", 2, 1, 2, 1},
+    {"issue11959_label_smoothing_cross_entropy", "grad_input", 32, 1, 4, 1},
+    {"label_smoothed_nll_loss", "loss", 1, 1, 1, 1},
+    {"label_smoothed_nll_loss", "per_position", 1, 1, 1, 1},
+    {"label_smoothed_nll_loss", "grad_input", 1, 1, 1, 1},
+    {"label_smoothed_nll_loss", "nll_loss", 1, 1, 1, 1},
+    {"unit_scaled_cross_entropy", "loss", 2, 1, 2, 1},
+    {"unit_scaled_cross_entropy", "per_position", 32, 1, 1, 1},
+    {"unit_scaled_cross_entropy", "grad_input", 32, 1, 4, 1},
+    {"unit_scaled_cross_entropy", "grad_input_unit_scaled", 32, 1, 2, 1},
+    {"unit_scaled_cross_entropy", "grad_target", 2, 1, 2, 1},
+    {"unit_scaled_cross_entropy", "grad_target_unit_scaled", 2, 1, 1, 1},
 };
 
 const Budget* budget_of(const std::string& loss, const std::string& output) {

@@ -20,6 +20,11 @@ const Binding kBindings[] = {
     {"log_softmax", &log_softmax_fn}, {"softmax", &softmax_fn},           {"entropy", &entropy_fn},
     {"nll_loss", &nll_loss_fn},       {"cross_entropy", &cross_entropy_fn}, {"kl_div", &kl_div_fn},
     {"slace", &slace_fn},
+    {"smooth_labels", &smooth_labels_fn},
+    {"fastai_label_smoothing_cross_entropy", &fastai_label_smoothing_cross_entropy_fn},
+    {"issue11959_label_smoothing_cross_entropy", &issue11959_label_smoothing_cross_entropy_fn},
+    {"label_smoothed_nll_loss", &label_smoothed_nll_loss_fn},
+    {"unit_scaled_cross_entropy", &unit_scaled_cross_entropy_fn},
 };
 
 const Binding* find(const std::string& loss) {

@@ -15,5 +15,10 @@ FamilyFn nll_loss_fn(Precision p);
 FamilyFn cross_entropy_fn(Precision p);
 FamilyFn kl_div_fn(Precision p);
 FamilyFn slace_fn(Precision p);
+FamilyFn smooth_labels_fn(Precision p);
+FamilyFn fastai_label_smoothing_cross_entropy_fn(Precision p);
+FamilyFn issue11959_label_smoothing_cross_entropy_fn(Precision p);
+FamilyFn label_smoothed_nll_loss_fn(Precision p);
+FamilyFn unit_scaled_cross_entropy_fn(Precision p);
 
 }  // namespace lossoracle::optimized

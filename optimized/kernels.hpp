@@ -1,7 +1,7 @@
 // The per-row kernels of the optimized tier, compiled once per instruction
 // set (kernels_isa.cpp built as kernels_avx512, kernels_avx2, kernels_sse4,
 // kernels_scalar) and chosen at run time for the machine. Family headers
-// (softmax.hpp, cross_entropy.hpp, kl_div.hpp) hold the math; this header only
+// (softmax.hpp, cross_entropy.hpp, kl_div.hpp, label_smoothing.hpp, ...) hold the math; this header only
 // names the entry points, so the drivers (evaluate_*.cpp) need no ISA flags.
 //
 // Rows are contiguous here: drivers gather the strided rows of K-dim inputs.
@@ -45,6 +45,10 @@ struct Kernels {
   // g: the cotangent of this sample's loss; grad may be null.
   double (*slace_row)(const F* x, std::int64_t C, std::int64_t y, double alpha, double eps, bool use_logits, double wy,
                       double g, F* grad);
+  // -sum_c log p_c of one row (label_smoothing.hpp); *nll receives -log p_y
+  // (y < 0: 0). Cotangents a_smooth on every log p_c and a_nll on log p_y; grad may be null.
+  double (*smoothed_ce_row)(const F* x, std::int64_t C, std::int64_t y, double a_smooth, double a_nll, F* grad,
+                            double* nll);
 };
 
 struct KernelTable {

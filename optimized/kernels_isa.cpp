@@ -5,6 +5,7 @@
 
 #include "optimized/cross_entropy.hpp"
 #include "optimized/kl_div.hpp"
+#include "optimized/label_smoothing.hpp"
 #include "optimized/slace.hpp"
 #include "optimized/softmax.hpp"
 
@@ -21,7 +22,8 @@ template <class F>
 Kernels<F> make() {
   namespace k = LOSSORACLE_ISA;
   return {&k::log_softmax_row<F>, &k::softmax_row<F>, &k::entropy_row<F>, &k::ce_index_row<F>,
-          &k::ce_probs_row<F>,    &k::kl_div_block<F>, &k::slace_row<F>};
+          &k::ce_probs_row<F>,    &k::kl_div_block<F>, &k::slace_row<F>,
+          &k::smoothed_ce_row<F>};
 }
 
 }  // namespace

@@ -50,6 +50,15 @@ std::vector<LossCase> cases() {
       {{"input", random_tensor({N, C}, g, -5, 0)}, {"target", random_tensor({N, C}, g, 0, 1)}});
   add("nll_loss", {}, {{"input", x}, {"target", random_classes({N}, C, g)}});
   add("slace", {{"alpha", 2.0}}, {{"input", x}, {"target", random_classes({N}, C, g)}, {"weight", random_tensor({C}, g, 0.1, 2)}});
+  add("fastai_label_smoothing_cross_entropy", {{"eps", 0.1}},
+      {{"input", random_tensor({40, C, 75}, g, -5, 5)}, {"target", random_classes({40, 75}, C, g)}});
+  add("issue11959_label_smoothing_cross_entropy", {{"eps", 0.1}, {"reduction", std::string("sum")}},
+      {{"input", x}, {"target", random_classes({N}, C, g)}});
+  add("label_smoothed_nll_loss", {{"epsilon", 0.1}},
+      {{"input", random_tensor({N, C}, g, -9, 0)}, {"target", random_classes({N}, C, g)}});
+  add("unit_scaled_cross_entropy", {{"mult", 2.5}}, {{"input", x}, {"target", random_classes({N}, C, g)}});
+  add("unit_scaled_cross_entropy", {{"reduction", std::string("sum")}},
+      {{"input", x}, {"target", random_tensor({N, C}, g, 0, 1)}});
   return out;
 }
 
