@@ -2,6 +2,7 @@
 // exact one before a case fails (docs/certify.md, "Profiles").
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
@@ -45,7 +46,17 @@ struct ElementCheck {
   long double ulps;      // |got - exact| / ulp_at(exact); inf when got is on the wrong side of an infinity
   long double relative;  // |got - exact| / |exact|; inf for a nonzero got where exact is 0
 };
+// The scale of an output, in whose ulps `tight`'s scaled budget counts an
+// element's error (docs/accuracy.md, "scaled ulp"): max |exact| over the
+// output's finite values and, for a gradient -- linear in the cotangent, and
+// a difference of terms of the cotangent's size -- max |grad_output| of the
+// request (1 when it has none).
+long double output_scale(const std::string& output, long double max_abs_exact, const nlohmann::json& request);
+
+// `output_scale` is output_scale() of the element's output tensor: `tight`
+// also accepts an element within the scaled budget, in ulps of that scale
+// (cancellation makes an element's own ulp meaningless: docs/accuracy.md).
 ElementCheck check_element(Profile p, const std::string& loss, const std::string& output, Dtype d, long double exact,
-                           double rounded, double got);
+                           double rounded, double got, long double output_scale = 0);
 
 }  // namespace lossoracle::certify

@@ -1,5 +1,6 @@
 #include "certify/verdict.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -121,6 +122,13 @@ Outcome judge(const SuiteCase& c, const ImplResult& r, Profile profile) {
       o.reason = expected.name + ": shape " + shape_text(out.shape) + ", expected " + shape_text(expected.shape);
       return o;
     }
+    // The output's scale, max |exact| over its finite values, for tight's
+    // scaled budget (docs/accuracy.md, "scaled ulp").
+    long double max_abs = 0;
+    for (const reference::RoundedValue& e : expected.values)
+      if (e.status != ProofStatus::unresolved && e.status != ProofStatus::nan && std::isfinite(e.f64))
+        max_abs = std::max(max_abs, std::fabs(exact_value(e)));
+    const long double scale = output_scale(expected.name, max_abs, c.request);
     for (std::size_t i = 0; i < expected.values.size(); ++i) {
       const reference::RoundedValue& e = expected.values[i];
       const double v = out.values[i];
@@ -135,7 +143,7 @@ Outcome judge(const SuiteCase& c, const ImplResult& r, Profile profile) {
       }
       const double rounded = c.dtype == Dtype::float64 ? e.f64 : static_cast<double>(e.f32);
       const long double exact = exact_value(e);
-      const ElementCheck k = check_element(profile, c.loss, expected.name, c.dtype, exact, rounded, v);
+      const ElementCheck k = check_element(profile, c.loss, expected.name, c.dtype, exact, rounded, v, scale);
       ++o.compared;
       if (k.ulps > o.worst_ulps || o.worst_at.empty()) {
         o.worst_ulps = k.ulps;
