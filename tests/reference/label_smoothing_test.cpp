@@ -460,7 +460,7 @@ TEST(LabelSmoothingGradients, ForwardModeAndFiniteDifferencesForEveryParameterCo
 // may replace the case's own (exact, not binary64).
 reference::LossResult<Mp> at_1030_bits(const LossCase& c, const reference::Inputs<Mp>* values = nullptr) {
   Mp::default_precision(kMpDigits10);
-  return evaluator<Mp>(c.loss)(c, values ? *values : reference::inputs_as<Mp>(c));
+  return evaluator_for<Mp>(c.loss)(c, values ? *values : reference::inputs_as<Mp>(c));
 }
 
 testing::AssertionResult same_value(const Mp& a, const Mp& b) {

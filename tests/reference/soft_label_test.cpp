@@ -579,7 +579,7 @@ TEST(SoftLabelSmoothing, ClampFiresAndTheRowNoLongerSumsToOne) {
   Mp::default_precision(kMpDigits10);
   const LossCase fired = resolved_case(
       {{"loss", "smooth_soft_labels"}, {"params", {{"alpha", 0.3}}}, {"inputs", {{"input", {{0.9, 0.1, 0, 0, 0}}}}}});
-  const auto r = evaluator<Mp>("smooth_soft_labels")(fired, reference::inputs_as<Mp>(fired));
+  const auto r = evaluator_for<Mp>("smooth_soft_labels")(fired, reference::inputs_as<Mp>(fired));
   Mp sum(0);
   for (const Mp& v : r.loss) sum += v;
   const Mp alpha(0.3), expected_sum = Mp(0.9) - alpha / 2 + alpha;
@@ -670,7 +670,7 @@ TEST(SoftLabelIdentities, ProbabilityVersionAgreesWithLogitsVersionUpToTheRoundi
       for (int i = 0; i < 4; ++i) {
         const Draw d = drawer.draw("soft_label_cross_entropy_with_logits", rank, alpha, "none", false, false);
         const LossCase logits_case = d.to_case();
-        const auto logits = evaluator<Mp>(d.loss)(logits_case, reference::inputs_as<Mp>(logits_case));
+        const auto logits = evaluator_for<Mp>(d.loss)(logits_case, reference::inputs_as<Mp>(logits_case));
 
         // softmax along the last dimension is the softmax loss's for (C) and (N, C);
         // for rank 3 take it row by row as (1, C).
@@ -680,7 +680,7 @@ TEST(SoftLabelIdentities, ProbabilityVersionAgreesWithLogitsVersionUpToTheRoundi
         for (std::int64_t pos = 0; pos < d.positions(); ++pos) {
           const std::vector<double> row(d.x.begin() + pos * C, d.x.begin() + (pos + 1) * C);
           const LossCase sm = resolved_case({{"loss", "softmax"}, {"inputs", {{"input", tensor({1, C}, row)}}}});
-          const auto p = evaluator<Mp>("softmax")(sm, reference::inputs_as<Mp>(sm));
+          const auto p = evaluator_for<Mp>("softmax")(sm, reference::inputs_as<Mp>(sm));
           const reference::OracleAnswer sm_answer = oracle(sm);
           const auto& p64 = output(sm_answer, "loss").values;
           for (std::int64_t c = 0; c < C; ++c) {
@@ -693,11 +693,11 @@ TEST(SoftLabelIdentities, ProbabilityVersionAgreesWithLogitsVersionUpToTheRoundi
         on_probs.loss = "soft_label_cross_entropy";
         on_probs.x = rounded;
         const LossCase probs_case = on_probs.to_case();
-        const auto with_exact = evaluator<Mp>(on_probs.loss)(probs_case, exact);
-        const auto with_rounded = evaluator<Mp>(on_probs.loss)(probs_case, reference::inputs_as<Mp>(probs_case));
+        const auto with_exact = evaluator_for<Mp>(on_probs.loss)(probs_case, exact);
+        const auto with_rounded = evaluator_for<Mp>(on_probs.loss)(probs_case, reference::inputs_as<Mp>(probs_case));
         const LossCase smooth_case = resolved_case(
             {{"loss", "smooth_soft_labels"}, {"params", {{"alpha", alpha}}}, {"inputs", {{"input", tensor(d.shape, d.y)}}}});
-        const auto t = evaluator<Mp>("smooth_soft_labels")(smooth_case, reference::inputs_as<Mp>(smooth_case));
+        const auto t = evaluator_for<Mp>("smooth_soft_labels")(smooth_case, reference::inputs_as<Mp>(smooth_case));
         for (std::int64_t pos = 0; pos < d.positions(); ++pos) {
           Mp bound(0);
           for (std::int64_t c = 0; c < C; ++c) bound += abs(t.loss[pos * C + c]);
@@ -815,7 +815,7 @@ TEST(SoftLabelReductions, CrossEntropyReducesDimZeroAndMaeTheLastDimension) {
       d.y[k] = drawer.uniform(0, 1);
     }
     const LossCase c = d.to_case();
-    const auto r = evaluator<Mp>(loss)(c, reference::inputs_as<Mp>(c));
+    const auto r = evaluator_for<Mp>(loss)(c, reference::inputs_as<Mp>(c));
     const bool first = loss != "classification_mae_with_logits";
     ASSERT_EQ(r.loss_shape, first ? Shape{3} : Shape{2});
     for (std::size_t o = 0; o < r.loss.size(); ++o) {

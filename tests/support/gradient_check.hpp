@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "core/loss_list.hpp"
+#include "tests/support/oracle_case.hpp"
 
 namespace lossoracle::testing_support {
 
@@ -67,14 +68,6 @@ testing::AssertionResult agree(const char* method, const N& derivative, const N&
                                      << text(claimed) << " (difference " << text(diff) << ", bound " << text(bound) << ")";
 }
 
-template <class T>
-reference::EvalFn<T> evaluator(const std::string& loss) {
-  static const std::vector<LossDefinition<T>> defs = loss_definitions<T>();
-  for (const auto& d : defs)
-    if (d.info.name == loss) return d.evaluate;
-  throw std::invalid_argument("no loss named " + loss);
-}
-
 // The scalar whose gradient the evaluators claim to return: the outputs
 // weighted by grad_output (ones when absent).
 template <class T>
@@ -94,7 +87,7 @@ const std::vector<T>& gradient(const reference::LossResult<T>& r, const std::str
 // sum_k grad_k u_k, and sum_k |grad_k u_k| as the scale of that sum.
 template <class T>
 std::pair<T, T> claimed_derivative(const LossCase& c, const std::string& wrt, const std::vector<double>& u) {
-  const reference::LossResult<T> r = evaluator<T>(c.loss)(c, reference::inputs_as<T>(c));
+  const reference::LossResult<T> r = evaluator_for<T>(c.loss)(c, reference::inputs_as<T>(c));
   const std::vector<T>& g = gradient(r, wrt);
   if (g.size() != u.size()) throw std::invalid_argument(c.loss + ": no gradient with respect to " + wrt);
   T sum(0.0), scale(0.0);
@@ -111,7 +104,7 @@ inline testing::AssertionResult forward_mode_agrees(const LossCase& c, const std
   reference::Inputs<Dual> v = reference::inputs_as<Dual>(c);
   const Dual t = bad::make_fvar<Hp, 1>(Hp(0));
   for (std::size_t k = 0; k < u.size(); ++k) v[wrt][k] = v[wrt][k] + t * Hp(u[k]);
-  const Dual f = objective(c, evaluator<Dual>(c.loss)(c, v));
+  const Dual f = objective(c, evaluator_for<Dual>(c.loss)(c, v));
   return agree("forward-mode autodiff", Hp(f.derivative(1)), claimed, scale);
 }
 
@@ -125,7 +118,7 @@ inline testing::AssertionResult finite_difference_agrees(const LossCase& c, cons
     plus[wrt][k] += h * u[k];
     minus[wrt][k] -= h * u[k];
   }
-  const auto eval = evaluator<Mp>(c.loss);
+  const auto eval = evaluator_for<Mp>(c.loss);
   const Mp derivative = (objective(c, eval(c, plus)) - objective(c, eval(c, minus))) / (2 * h);
   return agree("central finite difference", derivative, claimed, scale);
 }
