@@ -225,12 +225,14 @@ void misclass_b_clamped_row(const F* p, const F* d, std::int64_t C, double m, co
 //
 // Gradient, w_c = s_c d_c and V = sum_{c != top} w_c odds_c (terms of one sign
 // for non-negative costs):
-//   d/dx_top = p_top (w_top - V)                     (p_top = 1 / S)
-//   d/dx_k   = w_k odds_k - (e_k V + w_top q_k) / S    (k != top)
+//   d/dx_top = (w_top - V) / S                                  (p_top = 1 / S)
+//   d/dx_k   = (e_k (w_k - (V - w_k odds_k)) - w_top q_k) / S     (k != top)
 // the same as p_k sum_c w_c - sum_{c != k} w_c p_k / (1 - p_c) (docs/spec.md
-// §14) with top's term, the one whose 1 - p can vanish, written over q. A
-// uniform cotangent s is applied last (w = d), one rounding instead of one
-// per term; over one division by S, equal logits and costs cancel exactly.
+// §14) with top's term, the one whose 1 - p can vanish, written over q, and
+// k's own term folded in (w_k odds_k (1 - p_k) = w_k p_k): for C = 2 it is
+// (w_k e_k - w_top q_k) / S, the difference of the two sigmoids' terms and
+// nothing more. A uniform cotangent s is applied last (w = d), one rounding
+// instead of one per term; equal logits and costs cancel exactly.
 template <class F>
 void misclass_b_row(const F* x, const F* d, std::int64_t C, const F* go, double s, double* per, F* grad) {
   using namespace cost_detail;
@@ -298,8 +300,8 @@ void misclass_b_row(const F* x, const F* d, std::int64_t C, const F* go, double 
         grad[k] = static_cast<F>(scale * ((w_top - V) / S));
         continue;
       }
-      const double Ak = 1.0 + (rest - e[k]);
-      grad[k] = static_cast<F>(scale * (w_of(k) * (e[k] / Ak) - (e[k] * V + w_top * q[k]) / S));
+      const double wk = w_of(k), odds = e[k] / (1.0 + (rest - e[k]));
+      grad[k] = static_cast<F>(scale * ((e[k] * (wk - (V - wk * odds)) - w_top * q[k]) / S));
     }
     return;
   }
