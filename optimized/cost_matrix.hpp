@@ -78,16 +78,22 @@ double per_pair_ce_row(const F* x, const F* t, const F* D, std::int64_t C, doubl
     const double ti = t[i];
     double acc[kLanes] = {};
     std::int64_t j = 0;
-    for (; j + kLanes <= C; j += kLanes)
-      for (int l = 0; l < kLanes; ++l) {
-        const double d = Di[j + l];
-        acc[l] += d * lp[j + l];
-        u[j + l] += ti * d;
+    if (grad_input) {
+      for (; j + kLanes <= C; j += kLanes)
+        for (int l = 0; l < kLanes; ++l) {
+          const double d = Di[j + l];
+          acc[l] += d * lp[j + l];
+          u[j + l] += ti * d;
+        }
+      for (int l = 0; j < C; ++j, ++l) {
+        const double d = Di[j];
+        acc[l] += d * lp[j];
+        u[j] += ti * d;
       }
-    for (int l = 0; j < C; ++j, ++l) {
-      const double d = Di[j];
-      acc[l] += d * lp[j];
-      u[j] += ti * d;
+    } else {  // forward only: no D^T t
+      for (; j + kLanes <= C; j += kLanes)
+        for (int l = 0; l < kLanes; ++l) acc[l] += static_cast<double>(Di[j + l]) * lp[j + l];
+      for (int l = 0; j < C; ++j, ++l) acc[l] += static_cast<double>(Di[j]) * lp[j];
     }
     const double Mi = combine(acc);
     flags += poison(Mi);
@@ -95,27 +101,24 @@ double per_pair_ce_row(const F* x, const F* t, const F* D, std::int64_t C, doubl
     if (grad_target) grad_target[i] = static_cast<F>(-s * Mi);
   }
   const double loss = -combine(accL);
+  if (!grad_input) return loss;
   double accU[kLanes] = {};
   for (std::int64_t j = 0; j < C; ++j) accU[j % kLanes] += u[j], flags += poison(u[j]);
   if (flags == 0.0 && std::isfinite(s)) {
-    if (grad_input) {
-      const double scale = combine(accU) / S;
-      for (std::int64_t j = 0; j < C; ++j) grad_input[j] = static_cast<F>(s * (e[j] * scale - u[j]));
-    }
+    const double scale = combine(accU) / S;
+    for (std::int64_t j = 0; j < C; ++j) grad_input[j] = static_cast<F>(s * (e[j] * scale - u[j]));
     return loss;
   }
   // A -inf logit (lp = -inf), or a non-finite t, D or s: the specification's
   // order, G_j = sum_i (-s t_i) D_ij and G_j - p_j sum_c G_c, with p_j = e_j / S.
-  if (grad_input) {
-    double total = 0.0;
-    for (std::int64_t j = 0; j < C; ++j) {
-      double G = 0.0;
-      for (std::int64_t i = 0; i < C; ++i) G += (-s * static_cast<double>(t[i])) * static_cast<double>(D[i * C + j]);
-      u[j] = G;
-      total += G;
-    }
-    for (std::int64_t j = 0; j < C; ++j) grad_input[j] = static_cast<F>(u[j] - (e[j] / S) * total);
+  double total = 0.0;
+  for (std::int64_t j = 0; j < C; ++j) {
+    double G = 0.0;
+    for (std::int64_t i = 0; i < C; ++i) G += (-s * static_cast<double>(t[i])) * static_cast<double>(D[i * C + j]);
+    u[j] = G;
+    total += G;
   }
+  for (std::int64_t j = 0; j < C; ++j) grad_input[j] = static_cast<F>(u[j] - (e[j] / S) * total);
   return loss;
 }
 
