@@ -155,16 +155,16 @@ void misclass_a_logits_row(const F* x, const F* d, std::int64_t C, const F* go, 
   const double G_top = G_of(top);
   double* e = scratch(2 * C);  // e_j, then delta_j
   double* delta = e + C;
-  double acc[kLanes] = {}, accG[kLanes] = {}, flags = poison(G_top) + (go ? 0.0 : poison(s));
+  // S = 1 + rest (e_top = 1 exactly): the sum's rounding errors stay at the
+  // scale of rest, and S is rounded once (summing the 1 in a lane cost 1.2 ulp).
+  const double S = 1.0 + exp_sum_except<true>(x, C, r.m, top, e);
+  double accG[kLanes] = {}, flags = poison(G_top) + (go ? 0.0 : poison(s));
   for (std::int64_t j = 0; j < C; ++j) {
-    e[j] = exp_row(x[j], r.m);
     const double G = G_of(j);
     flags += poison(G);
     delta[j] = G - G_top;
-    acc[j % kLanes] += e[j];
     accG[j % kLanes] += delta[j] * e[j];
   }
-  const double S = combine(acc);
   for (std::int64_t c = 0; c < C; ++c) per[c] = static_cast<double>(d[c]) * (e[c] / S);
   if (!grad) return;
   if (flags == 0.0) {
