@@ -60,7 +60,7 @@ void BM_Copy(benchmark::State& state, std::int64_t bytes) {
   report(state, bytes);
 }
 
-enum class Kind { ce_hard, ce_soft, ce_smoothed, kl, slace };
+enum class Kind { ce_hard, ce_soft, ce_smoothed, kl, slace, per_pair_ce, misclass_a_logits };
 
 void BM_Loss(benchmark::State& state, Kind kind, Shape2 s, bool backward) {
   const std::int64_t n = s.N * s.C;
@@ -70,16 +70,23 @@ void BM_Loss(benchmark::State& state, Kind kind, Shape2 s, bool backward) {
   std::vector<std::int64_t> y(s.N);
   std::mt19937 g(2);
   for (auto& v : y) v = g() % s.C;
-  if (kind == Kind::ce_soft || kind == Kind::kl) {
+  if (kind == Kind::ce_soft || kind == Kind::kl || kind == Kind::per_pair_ce) {
     t = random_floats(n, 0, 1, 3);
-    if (kind == Kind::ce_soft)
+    if (kind == Kind::ce_soft || kind == Kind::per_pair_ce)
       for (std::int64_t r = 0; r < s.N; ++r) {
         double sum = 0;
         for (std::int64_t c = 0; c < s.C; ++c) sum += t[r * s.C + c];
         for (std::int64_t c = 0; c < s.C; ++c) t[r * s.C + c] = static_cast<float>(t[r * s.C + c] / sum);
       }
   }
-  std::vector<double> per(kind == Kind::kl ? n : s.N), nll(s.N);
+  // Cost matrix of the per-pair losses: zero diagonal, the document's convention.
+  std::vector<float> D;
+  if (kind == Kind::per_pair_ce || kind == Kind::misclass_a_logits) {
+    D = random_floats(s.C * s.C, 0, 1, 4);
+    for (std::int64_t c = 0; c < s.C; ++c) D[c * s.C + c] = 0;
+  }
+  const bool elementwise = kind == Kind::kl || kind == Kind::misclass_a_logits;
+  std::vector<double> per(elementwise ? n : s.N), nll(s.N);
   const Kernels<float>& k = kernel_table().f32;
   const double eps = kind == Kind::ce_smoothed ? 0.1 : 0.0;
   for (auto _ : state) {
@@ -93,7 +100,12 @@ void BM_Loss(benchmark::State& state, Kind kind, Shape2 s, bool backward) {
         for (std::int64_t r = b; r < e; ++r) {
           const float* xr = x.data() + r * s.C;
           float* gr = backward ? gi.data() + r * s.C : nullptr;
-          if (kind == Kind::slace) {
+          if (kind == Kind::per_pair_ce) {
+            per[r] = k.per_pair_ce_row(xr, t.data() + r * s.C, D.data(), s.C, 1.0 / s.N, gr,
+                                       backward ? gt.data() + r * s.C : nullptr);
+          } else if (kind == Kind::misclass_a_logits) {
+            k.misclass_a_logits_row(xr, D.data() + y[r] * s.C, s.C, nullptr, 1.0 / n, per.data() + r * s.C, gr);
+          } else if (kind == Kind::slace) {
             per[r] = k.slace_row(xr, s.C, y[r], 1.0, 1e-9, true, 1.0, 1.0 / s.N, gr);
           } else if (kind == Kind::ce_soft) {
             per[r] = k.ce_probs_row(xr, t.data() + r * s.C, nullptr, s.C, 1.0, 0.0, 1.0 / s.N, gr, nullptr);
@@ -112,8 +124,18 @@ void BM_Loss(benchmark::State& state, Kind kind, Shape2 s, bool backward) {
     }
     benchmark::DoNotOptimize(per.data());
   }
-  const std::int64_t read = n * 4 * ((kind == Kind::ce_soft || kind == Kind::kl) ? 2 : 1);
-  const std::int64_t bytes = read + (backward ? n * 4 : 0);
+  std::int64_t read = n * 4 * ((kind == Kind::ce_soft || kind == Kind::kl) ? 2 : 1);
+  std::int64_t written = backward ? n * 4 : 0;
+  if (kind == Kind::per_pair_ce) {
+    // x and t, D once (it stays in cache); both gradients.
+    read = n * 4 * 2 + s.C * s.C * 4;
+    written = backward ? n * 4 * 2 : 0;
+  } else if (kind == Kind::misclass_a_logits) {
+    // x and row y of D for every row; the binary64 elementwise losses.
+    read = n * 4 * 2;
+    written += n * 8;
+  }
+  const std::int64_t bytes = read + written;
   report(state, bytes);
 }
 
@@ -141,6 +163,8 @@ const char* kind_name(Kind k) {
     case Kind::ce_smoothed: return "ce_label_smoothed";
     case Kind::kl: return "kl_div";
     case Kind::slace: return "slace";
+    case Kind::per_pair_ce: return "per_pair_weighted_ce";
+    case Kind::misclass_a_logits: return "misclass_a_logits";
   }
   return "?";
 }
@@ -151,7 +175,7 @@ void register_all() {
     const std::string shape = "(" + std::to_string(s.N) + "," + std::to_string(s.C) + ")";
     benchmark::RegisterBenchmark(("copy/read+write/" + shape + threads).c_str(), BM_Copy, s.N * s.C * 8)
         ->UseRealTime()->Unit(benchmark::kMillisecond);
-    for (Kind k : {Kind::ce_hard, Kind::ce_soft, Kind::ce_smoothed, Kind::kl})
+    for (Kind k : {Kind::ce_hard, Kind::ce_soft, Kind::ce_smoothed, Kind::kl, Kind::misclass_a_logits})
       for (bool bw : {false, true})
         benchmark::RegisterBenchmark((std::string(kind_name(k)) + (bw ? "/fwd+bwd/" : "/fwd/") + shape + threads).c_str(),
                                      BM_Loss, k, s, bw)
@@ -163,6 +187,15 @@ void register_all() {
     for (bool bw : {false, true})
       benchmark::RegisterBenchmark((std::string("slace") + (bw ? "/fwd+bwd/" : "/fwd/") + shape + threads).c_str(),
                                    BM_Loss, Kind::slace, s, bw)
+          ->UseRealTime()->Unit(benchmark::kMillisecond);
+  }
+  // per_pair_weighted_ce: O(C^2) a row (log_softmax(x) D^T and D^T t).
+  for (Shape2 s : {Shape2{64, 10}, Shape2{1024, 256}}) {
+    const std::string shape = "(" + std::to_string(s.N) + "," + std::to_string(s.C) + ")";
+    for (bool bw : {false, true})
+      benchmark::RegisterBenchmark(
+          (std::string("per_pair_weighted_ce") + (bw ? "/fwd+bwd/" : "/fwd/") + shape + threads).c_str(), BM_Loss,
+          Kind::per_pair_ce, s, bw)
           ->UseRealTime()->Unit(benchmark::kMillisecond);
   }
   benchmark::RegisterBenchmark("oracle/cross_entropy/(64,10)", BM_OracleRatio, true)->Unit(benchmark::kMillisecond);

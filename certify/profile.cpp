@@ -73,6 +73,22 @@ const Budget kBudgets[] = {
     {"unit_scaled_cross_entropy", "grad_input_unit_scaled", 2048, 1, 8, 1},
     {"unit_scaled_cross_entropy", "grad_target", 2, 1, 2, 1},
     {"unit_scaled_cross_entropy", "grad_target_unit_scaled", 2, 1, 2, 1},
+    {"per_pair_weighted_ce", "loss", 4, 1, 4, 1},
+    {"per_pair_weighted_ce", "per_position", 4, 1, 4, 1},
+    {"per_pair_weighted_ce", "grad_input", 0x1p39, 1, 8, 1},
+    {"per_pair_weighted_ce", "grad_target", 4, 1, 4, 1},
+    {"misclass_a", "loss", 2, 1, 2, 1},
+    {"misclass_a", "per_position", 1, 1, 1, 1},
+    {"misclass_a", "grad_input", 1, 1, 1, 1},
+    {"misclass_a_logits", "loss", 4, 1, 2, 1},
+    {"misclass_a_logits", "per_position", 4, 1, 4, 1},
+    {"misclass_a_logits", "grad_input", 8192, 1, 1, 1},
+    {"misclass_b_as_published", "loss", 4, 1, 4, 1},
+    {"misclass_b_as_published", "per_position", 2, 1, 1, 1},
+    {"misclass_b_as_published", "grad_input", 2, 1, 2, 1},
+    {"misclass_b", "loss", 4, 1, 4, 1},
+    {"misclass_b", "per_position", 4, 1, 4, 1},
+    {"misclass_b", "grad_input", 0x1p21, 0x1p16, 8, 1},
 };
 
 const Budget* budget_of(const std::string& loss, const std::string& output) {

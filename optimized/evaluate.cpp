@@ -25,6 +25,11 @@ const Binding kBindings[] = {
     {"issue11959_label_smoothing_cross_entropy", &issue11959_label_smoothing_cross_entropy_fn},
     {"label_smoothed_nll_loss", &label_smoothed_nll_loss_fn},
     {"unit_scaled_cross_entropy", &unit_scaled_cross_entropy_fn},
+    {"per_pair_weighted_ce", &per_pair_weighted_ce_fn},
+    {"misclass_a", &misclass_a_fn},
+    {"misclass_a_logits", &misclass_a_logits_fn},
+    {"misclass_b_as_published", &misclass_b_as_published_fn},
+    {"misclass_b", &misclass_b_fn},
 };
 
 const Binding* find(const std::string& loss) {

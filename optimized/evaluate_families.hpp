@@ -20,5 +20,10 @@ FamilyFn fastai_label_smoothing_cross_entropy_fn(Precision p);
 FamilyFn issue11959_label_smoothing_cross_entropy_fn(Precision p);
 FamilyFn label_smoothed_nll_loss_fn(Precision p);
 FamilyFn unit_scaled_cross_entropy_fn(Precision p);
+FamilyFn per_pair_weighted_ce_fn(Precision p);
+FamilyFn misclass_a_fn(Precision p);
+FamilyFn misclass_a_logits_fn(Precision p);
+FamilyFn misclass_b_as_published_fn(Precision p);
+FamilyFn misclass_b_fn(Precision p);
 
 }  // namespace lossoracle::optimized

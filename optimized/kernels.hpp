@@ -49,6 +49,17 @@ struct Kernels {
   // (y < 0: 0). Cotangents a_smooth on every log p_c and a_nll on log p_y; grad may be null.
   double (*smoothed_ce_row)(const F* x, std::int64_t C, std::int64_t y, double a_smooth, double a_nll, F* grad,
                             double* nll);
+  // Cost-matrix rows (cost_matrix.hpp). per_pair_weighted_ce of one row with
+  // its C x C matrix D and cotangent s; grads may be null.
+  double (*per_pair_ce_row)(const F* x, const F* t, const F* D, std::int64_t C, double s, F* grad_input,
+                            F* grad_target);
+  // Elementwise misclass rows, d = row y of D: per[c] = d_c f_c in binary64;
+  // cotangent go[c] if go, else s; grad may be null.
+  void (*misclass_a_row)(const F* p, const F* d, std::int64_t C, const F* go, double s, double* per, F* grad);
+  void (*misclass_a_logits_row)(const F* x, const F* d, std::int64_t C, const F* go, double s, double* per, F* grad);
+  void (*misclass_b_clamped_row)(const F* p, const F* d, std::int64_t C, double clamp_min, const F* go, double s,
+                                 double* per, F* grad);
+  void (*misclass_b_row)(const F* x, const F* d, std::int64_t C, const F* go, double s, double* per, F* grad);
 };
 
 struct KernelTable {

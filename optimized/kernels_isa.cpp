@@ -3,6 +3,7 @@
 // LOSSORACLE_ISA naming the namespace and the matching -m flags.
 #include "optimized/kernels.hpp"
 
+#include "optimized/cost_matrix.hpp"
 #include "optimized/cross_entropy.hpp"
 #include "optimized/kl_div.hpp"
 #include "optimized/label_smoothing.hpp"
@@ -23,7 +24,9 @@ Kernels<F> make() {
   namespace k = LOSSORACLE_ISA;
   return {&k::log_softmax_row<F>, &k::softmax_row<F>, &k::entropy_row<F>, &k::ce_index_row<F>,
           &k::ce_probs_row<F>,    &k::kl_div_block<F>, &k::slace_row<F>,
-          &k::smoothed_ce_row<F>};
+          &k::smoothed_ce_row<F>,
+          &k::per_pair_ce_row<F>, &k::misclass_a_row<F>, &k::misclass_a_logits_row<F>, &k::misclass_b_clamped_row<F>,
+          &k::misclass_b_row<F>};
 }
 
 }  // namespace

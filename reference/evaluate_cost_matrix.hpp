@@ -1,169 +1,48 @@
-// Evaluators of the cost-matrix family (seed 002): each checks a case's
-// inputs in the order the document's PyTorch code would meet them, with
-// PyTorch's message where PyTorch raises one, then runs the template.
-// Where PyTorch would broadcast a shape the losses do not mean (a (1, C)
-// cost matrix, a target of length 1), the oracle refuses and says so.
+// Evaluators of the cost-matrix family (seed 002): the shared checks
+// (checks/cost_matrix.hpp: the document's PyTorch order and words), then the
+// template.
 #pragma once
 
-#include <cmath>
-#include <cstdint>
-#include <string>
-#include <vector>
-
+#include "checks/cost_matrix.hpp"
 #include "reference/cost_matrix.hpp"
 #include "reference/evaluate.hpp"
 
 namespace lossoracle::reference {
 
-namespace cost_matrix_detail {
-
-// PyTorch's broadcasting error (infer_size in ATen's ExpandUtils): dimensions
-// are compared from the right; "" when the shapes broadcast.
-inline std::string broadcast_error(const Shape& a, const Shape& b) {
-  const std::size_t n = std::max(a.size(), b.size());
-  for (std::size_t i = n; i-- > 0;) {
-    const std::size_t offset = n - 1 - i;
-    const std::int64_t sa = offset < a.size() ? a[a.size() - 1 - offset] : 1;
-    const std::int64_t sb = offset < b.size() ? b[b.size() - 1 - offset] : 1;
-    if (sa != sb && sa != 1 && sb != 1)
-      return "The size of tensor a (" + std::to_string(sa) + ") must match the size of tensor b (" +
-             std::to_string(sb) + ") at non-singleton dimension " + std::to_string(i);
-  }
-  return "";
-}
-
-// The shape the oracle requires, with PyTorch's message when PyTorch fails too
-// and a note when PyTorch would broadcast instead.
-inline void require_shape(const LossCase& c, const std::string& field, const Shape& got, const Shape& want,
-                          const std::string& what, const std::string& torch_error) {
-  if (got == want) return;
-  std::string m = c.loss + ": ";
-  if (!torch_error.empty()) m += torch_error + " (";
-  m += what + " must have shape " + shape_text(want) + ", got " + shape_text(got);
-  m += torch_error.empty() ? " (PyTorch would broadcast it; the oracle does not)" : ")";
-  throw InputError(field, m);
-}
-
-inline ClassLayout input_layout(const LossCase& c, const Tensor& in, bool allow_unbatched) {
-  const std::size_t rank = in.shape.size();
-  if (!allow_unbatched && rank < 2)
-    // log_softmax(input, dim=1) on a 0- or 1-dimensional tensor
-    throw InputError("inputs.input", c.loss + ": Dimension out of range (expected to be in range of [-1, 0], but got 1)"
-                                              " (input must have shape (N, C), got " + shape_text(in.shape) + ")");
-  if (rank == 0 || rank > 2)
-    throw InputError("inputs.input", c.loss + ": input must have shape " +
-                                         (allow_unbatched ? std::string("(C) or (N, C)") : std::string("(N, C)")) +
-                                         " (the document's [nBatch, nClass]), got " + shape_text(in.shape));
-  return class_layout(c.loss, in.shape);
-}
-
-inline const Tensor& cost_matrix_2d(const LossCase& c, const ClassLayout& L) {
-  const Tensor& D = required(c, "cost_matrix");
-  if (D.shape.size() != 2)
-    throw InputError("inputs.cost_matrix", c.loss + ": cost_matrix must have shape " +
-                                               shape_text({L.classes, L.classes}) + ", got " + shape_text(D.shape));
-  return D;
-}
-
-// D[targ]: class indices in [-D.size(0), D.size(0)), negative ones wrapping, as
-// PyTorch's indexing does. Integral values only (PyTorch wants a long tensor).
-inline std::vector<std::int64_t> cost_indices(const LossCase& c, const Tensor& target, std::int64_t rows) {
-  std::vector<std::int64_t> y(target.values.size());
-  for (std::size_t k = 0; k < y.size(); ++k) {
-    const double v = target.values[k];
-    if (!std::isfinite(v) || v != std::floor(v) || std::fabs(v) > 9.0e15)
-      throw InputError("inputs.target", c.loss + ": target" + index_text(target.shape, static_cast<std::int64_t>(k)) +
-                                            " = " + std::to_string(v) + " is not an integer class index");
-    y[k] = static_cast<std::int64_t>(v);
-    if (y[k] < -rows || y[k] >= rows)
-      throw InputError("inputs.target", c.loss + ": index " + std::to_string(y[k]) +
-                                            " is out of bounds for dimension 0 with size " + std::to_string(rows) +
-                                            " (target" + index_text(target.shape, static_cast<std::int64_t>(k)) + ")");
-  }
-  return y;
-}
-
-// The checks of D[targ] * pred, in PyTorch's order: the indexing (bounds
-// against D.size(0)), then the product's broadcast (last dimension first).
-struct MisclassInputs {
-  ClassLayout layout;
-  std::vector<std::int64_t> y;
-};
-
-inline MisclassInputs misclass_inputs(const LossCase& c) {
-  const Tensor& in = required(c, "input");
-  const Tensor& target = required(c, "target");
-  MisclassInputs m{input_layout(c, in, true), {}};
-  const ClassLayout& L = m.layout;
-  const Tensor& D = cost_matrix_2d(c, L);
-  m.y = cost_indices(c, target, D.shape[0]);
-  Shape rows = target.shape;  // D[targ] has shape target.shape + (D.size(1),)
-  rows.push_back(D.shape[1]);
-  const std::string torch_error = broadcast_error(rows, in.shape);
-  if (D.shape[1] != L.classes)
-    require_shape(c, "inputs.cost_matrix", D.shape, {L.classes, L.classes}, "cost_matrix", torch_error);
-  require_shape(c, "inputs.target", target.shape, L.position_shape, "target (class indices)", torch_error);
-  require_shape(c, "inputs.cost_matrix", D.shape, {L.classes, L.classes}, "cost_matrix", "");
-  check_grad_output(c, reduced_shape(parse_reduction(c.loss, c.params.text("reduction"), false), in.shape));
-  return m;
-}
-
-}  // namespace cost_matrix_detail
-
 template <class T>
 LossResult<T> eval_per_pair_weighted_ce(const LossCase& c, const Inputs<T>& v) {
-  using namespace cost_matrix_detail;
-  const Tensor& in = required(c, "input");
-  const Tensor& target = required(c, "target");
-  const ClassLayout L = input_layout(c, in, false);
-  const Tensor& D = cost_matrix_2d(c, L);
-  // logprobs @ D.T: (N, C) x (D.size(1), D.size(0))
-  if (D.shape[1] != L.classes)
-    require_shape(c, "inputs.cost_matrix", D.shape, {L.classes, L.classes}, "cost_matrix",
-                  "mat1 and mat2 shapes cannot be multiplied (" + std::to_string(L.outer) + "x" +
-                      std::to_string(L.classes) + " and " + std::to_string(D.shape[1]) + "x" +
-                      std::to_string(D.shape[0]) + ")");
-  // target * (N, D.size(0))
-  const Shape product{L.outer, D.shape[0]};
-  const std::string torch_error = broadcast_error(target.shape, product);
-  if (D.shape[0] != L.classes && !torch_error.empty())
-    require_shape(c, "inputs.cost_matrix", D.shape, {L.classes, L.classes}, "cost_matrix", torch_error);
-  require_shape(c, "inputs.target", target.shape, in.shape, "target (class probabilities)", torch_error);
-  require_shape(c, "inputs.cost_matrix", D.shape, {L.classes, L.classes}, "cost_matrix", "");
-  const Reduction red = parse_reduction(c.loss, c.params.text("reduction"), false);
-  check_grad_output(c, reduced_shape(red, L.position_shape));
-  return per_pair_weighted_ce(red, L, v.at("input"), v.at("target"), v.at("cost_matrix"),
+  const checks::CostMatrixArgs a = checks::per_pair_weighted_ce_args(c);
+  return per_pair_weighted_ce(a.reduction, a.layout, v.at("input"), v.at("target"), v.at("cost_matrix"),
                               optional_values(v, "grad_output"));
 }
 
 template <class T>
 LossResult<T> eval_misclass_a(const LossCase& c, const Inputs<T>& v) {
-  const auto m = cost_matrix_detail::misclass_inputs(c);
-  return misclass_a(parse_reduction(c.loss, c.params.text("reduction"), false), m.layout, c.find("input")->shape,
-                    v.at("input"), m.y, v.at("cost_matrix"), optional_values(v, "grad_output"));
+  const checks::CostMatrixArgs m = checks::misclass_args(c);
+  return misclass_a(m.reduction, m.layout, c.find("input")->shape, v.at("input"), m.y, v.at("cost_matrix"),
+                    optional_values(v, "grad_output"));
 }
 
 template <class T>
 LossResult<T> eval_misclass_a_logits(const LossCase& c, const Inputs<T>& v) {
-  const auto m = cost_matrix_detail::misclass_inputs(c);
-  return misclass_a_logits(parse_reduction(c.loss, c.params.text("reduction"), false), m.layout,
-                           c.find("input")->shape, v.at("input"), m.y, v.at("cost_matrix"),
+  const checks::CostMatrixArgs m = checks::misclass_args(c);
+  return misclass_a_logits(m.reduction, m.layout, c.find("input")->shape, v.at("input"), m.y, v.at("cost_matrix"),
                            optional_values(v, "grad_output"));
 }
 
 template <class T>
 LossResult<T> eval_misclass_b_as_published(const LossCase& c, const Inputs<T>& v) {
-  const auto m = cost_matrix_detail::misclass_inputs(c);
-  return misclass_b_as_published(parse_reduction(c.loss, c.params.text("reduction"), false), m.layout,
-                                 c.find("input")->shape, v.at("input"), m.y, v.at("cost_matrix"),
+  const checks::CostMatrixArgs m = checks::misclass_args(c);
+  return misclass_b_as_published(m.reduction, m.layout, c.find("input")->shape, v.at("input"), m.y,
+                                 v.at("cost_matrix"),
                                  c.params.real("clamp_min"), optional_values(v, "grad_output"));
 }
 
 template <class T>
 LossResult<T> eval_misclass_b(const LossCase& c, const Inputs<T>& v) {
-  const auto m = cost_matrix_detail::misclass_inputs(c);
-  return misclass_b(parse_reduction(c.loss, c.params.text("reduction"), false), m.layout, c.find("input")->shape,
-                    v.at("input"), m.y, v.at("cost_matrix"), optional_values(v, "grad_output"));
+  const checks::CostMatrixArgs m = checks::misclass_args(c);
+  return misclass_b(m.reduction, m.layout, c.find("input")->shape, v.at("input"), m.y, v.at("cost_matrix"),
+                    optional_values(v, "grad_output"));
 }
 
 }  // namespace lossoracle::reference

@@ -43,8 +43,10 @@ OracleAnswer evaluate_correctly_rounded(OracleFn fn, const LossCase& c, const Or
     for (const Real& v : out.values) co.values.push_back(round_enclosure(v));
     answer.outputs.push_back(std::move(co));
   }
-  // A NaN must persist at a higher precision before it is believed: an
-  // enclosure can only turn NaN spuriously by straddling an undefined point.
+  // Real makes a NaN only where the operands force one (real.cpp: point
+  // infinities and zeros, NaN inputs; an undecided operand gives the whole
+  // line instead). As a second line of defence a NaN must also persist at a
+  // higher precision before it is believed.
   std::vector<std::vector<bool>> seen_nan(answer.outputs.size());
   for (std::size_t o = 0; o < answer.outputs.size(); ++o)
     seen_nan[o].assign(answer.outputs[o].values.size(), false);

@@ -117,17 +117,34 @@ Real wrap(Interval v) {
   r.state().v = std::move(v);
   return r;
 }
+
+// An end of MPFI's result is NaN where its operands' ends meet as inf - inf
+// or inf / inf. The exact operands are then NaN-making only if both are
+// those exact infinities (point intervals); otherwise the exact result may
+// be any value, so it is the whole line (unresolved, retried at a higher
+// precision), never a NaN the exact value may not deserve. Without this, an
+// unresolved [-inf, inf] plus an exact +inf read as a proven NaN.
+Real certain_or_entire(Interval r, const Interval& x, const Interval& y) {
+  if (is_nan_interval(r) && !(is_point_interval(x) && is_point_interval(y))) return wrap(entire());
+  return wrap(std::move(r));
+}
 }  // namespace
 
 Real operator+(const Real& a, const Real& b) {
+  const Interval& x = a.state().v;
+  const Interval& y = b.state().v;
+  if (is_nan_interval(x) || is_nan_interval(y)) return wrap(nan_interval());
   Interval r = fresh_interval();
-  mpfi_add(r.backend().data(), a.state().v.backend().data(), b.state().v.backend().data());
-  return wrap(std::move(r));
+  mpfi_add(r.backend().data(), x.backend().data(), y.backend().data());
+  return certain_or_entire(std::move(r), x, y);
 }
 Real operator-(const Real& a, const Real& b) {
+  const Interval& x = a.state().v;
+  const Interval& y = b.state().v;
+  if (is_nan_interval(x) || is_nan_interval(y)) return wrap(nan_interval());
   Interval r = fresh_interval();
-  mpfi_sub(r.backend().data(), a.state().v.backend().data(), b.state().v.backend().data());
-  return wrap(std::move(r));
+  mpfi_sub(r.backend().data(), x.backend().data(), y.backend().data());
+  return certain_or_entire(std::move(r), x, y);
 }
 Real operator-(const Real& a) {
   Interval r = fresh_interval();
@@ -168,7 +185,7 @@ Real operator/(const Real& a, const Real& b) {
     return wrap(nan_interval());
   Interval r = fresh_interval();
   mpfi_div(r.backend().data(), x.backend().data(), y.backend().data());
-  return wrap(std::move(r));
+  return certain_or_entire(std::move(r), x, y);
 }
 
 Real exp(const Real& a) {

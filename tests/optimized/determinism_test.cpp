@@ -59,6 +59,14 @@ std::vector<LossCase> cases() {
   add("unit_scaled_cross_entropy", {{"mult", 2.5}}, {{"input", x}, {"target", random_classes({N}, C, g)}});
   add("unit_scaled_cross_entropy", {{"reduction", std::string("sum")}},
       {{"input", x}, {"target", random_tensor({N, C}, g, 0, 1)}});
+  const Tensor D = random_tensor({C, C}, g, 0, 2);
+  add("per_pair_weighted_ce", {}, {{"input", x}, {"target", random_tensor({N, C}, g, 0, 1)}, {"cost_matrix", D}});
+  for (const char* loss : {"misclass_a_logits", "misclass_b"})
+    add(loss, {}, {{"input", x}, {"target", random_classes({N}, C, g)}, {"cost_matrix", D}});
+  add("misclass_a", {{"reduction", std::string("sum")}},
+      {{"input", random_tensor({N, C}, g, 0, 1)}, {"target", random_classes({N}, C, g)}, {"cost_matrix", D}});
+  add("misclass_b_as_published", {},
+      {{"input", random_tensor({N, C}, g, 0, 3)}, {"target", random_classes({N}, C, g)}, {"cost_matrix", D}});
   return out;
 }
 

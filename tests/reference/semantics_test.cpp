@@ -493,6 +493,26 @@ TEST(CrossEntropyIndex, SmoothedMeanNormalisesBothTermsBySumOfTargetWeights) {
   expect_values(output(a, "loss"), {want}, "hand-written smoothed mean");
 }
 
+TEST(CrossEntropyIndex, SmoothedMeanOverZeroWeightSumIsAnInfinityNotNaN) {
+  // W = w[0] + w[1] = 0, so both terms of the mean divide by an exact 0. The
+  // smoothing sum is about 5 log 3 > 0, so its term is +inf; the nll sum is
+  // (-log p_1 of row 1) - (-log p_0 of row 0), of order 2^-1061 and positive,
+  // which takes over 1060 bits to tell from 0. Below that its quotient is
+  // the unresolved whole line, and the whole line plus an exact +inf once
+  // read as a proven NaN (MPFI's -inf + inf), which `certify` then held
+  // against a correct +inf from the optimized tier (corner-tiny-input-63).
+  const double t = 0x1p-1061;  // 0x0.0000000002p-1022
+  const auto a = oracle("cross_entropy", params({{"label_smoothing", 0x1.3333333333333p-2}}),
+                        {{"input", {{2, 3}, {t, 3 * t, -2 * t, 4 * t, 0.0, 2 * t}}},
+                         {"target", {{2}, {0, 1}}},
+                         {"weight", {{3}, {-1.0, 1.0, 5.0}}}});
+  const ref::CertifiedOutput& loss = output(a, "loss");
+  ASSERT_EQ(loss.values.size(), 1u);
+  EXPECT_NE(loss.values[0].status, ProofStatus::nan);
+  EXPECT_NE(loss.values[0].status, ProofStatus::unresolved);
+  EXPECT_EQ(loss.values[0].f64, kInf);
+}
+
 TEST(CrossEntropyIndex, NegativeOrNanLabelSmoothingMeansNone) {
   const std::vector<std::int64_t> y = {2, 0, 3, -100, 1};
   for (const std::string& r : kReductions) {
