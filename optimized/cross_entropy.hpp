@@ -26,14 +26,19 @@ namespace lossoracle::optimized::LOSSORACLE_ISA {
 // Cotangent on log p: G_c = -g_nll w_y [c = y] - g_smooth w_c, sum G = -g_nll w_y - g_smooth W;
 // gradient G_j - p_j sum G, at the target -g_nll w_y (S - e_y)/S - g_smooth (w_y - p_y W).
 template <class F>
-double ce_index_row(const F* x, const F* w, std::int64_t C, const CeIndexRow& a, F* grad, double* nll_out) {
+double ce_index_row(const F* x, const F* w, std::int64_t C, const CeIndexRow& a, F* grad, double* nll_out,
+                    double* smooth_out) {
   constexpr double nan = std::numeric_limits<double>::quiet_NaN();
   const bool ignored = a.y < 0;
   const bool smoothing = a.spread != 0.0;
   const RowMax r = row_max(x, C);
+  double smooth_sink;
+  if (!smooth_out) smooth_out = &smooth_sink;
+  *smooth_out = 0.0;
   if (!r.defined) {
     fill(grad, C, nan);
     *nll_out = ignored ? 0.0 : nan;
+    if (smoothing) *smooth_out = *nll_out;
     return *nll_out;
   }
   const double ey = ignored ? 0.0 : exp_row(x[a.y], r.m);
@@ -59,7 +64,8 @@ double ce_index_row(const F* x, const F* w, std::int64_t C, const CeIndexRow& a,
   if (!ignored) {
     const double nll = wy * (y_top ? logS : (r.m - static_cast<double>(x[a.y])) + logS);
     *nll_out = nll;
-    loss = smoothing ? a.keep * nll + a.spread * (gap + a.weight_total * logS) : nll;
+    if (smoothing) *smooth_out = gap + a.weight_total * logS;
+    loss = smoothing ? a.keep * nll + a.spread * *smooth_out : nll;
   }
   if (!grad) return loss;
   if (!ignored && !(std::isfinite(a.g_nll) && std::isfinite(a.g_smooth))) {
