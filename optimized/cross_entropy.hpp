@@ -42,7 +42,10 @@ double ce_index_row(const F* x, const F* w, std::int64_t C, const CeIndexRow& a,
     return *nll_out;
   }
   const double ey = ignored ? 0.0 : exp_row(x[a.y], r.m);
-  const double others = grad ? exp_sum_except<true>(x, C, r.m, a.y, grad) : exp_sum_except<false>(x, C, r.m, a.y, grad);
+  // e_j: in the gradient row, or for long rows in a scratch row (kStreamClasses).
+  const bool stream = grad && C >= kStreamClasses;
+  F* e = stream ? scratch_row<F>(C) : grad;
+  const double others = grad ? exp_sum_except<true>(x, C, r.m, a.y, e) : exp_sum_except<false>(x, C, r.m, a.y, e);
   const double S = others + ey;
   double gap = 0.0;  // sum_c w_c (m - x_c)
   if (smoothing && !ignored) {
@@ -78,13 +81,15 @@ double ce_index_row(const F* x, const F* w, std::int64_t C, const CeIndexRow& a,
     for (std::int64_t j = 0; j < C; ++j) {
       const double G = (j == a.y ? -(wy * a.g_nll) : 0.0) +
                        (smoothing ? -(a.g_smooth * (w ? static_cast<double>(w[j]) : 1.0)) : 0.0);
-      grad[j] = static_cast<F>(G - (static_cast<double>(grad[j]) / S) * total);
+      grad[j] = static_cast<F>(G - (static_cast<double>(e[j]) / S) * total);
     }
     return loss;
   }
   const double sumG = ignored ? 0.0 : -a.g_nll * wy - (smoothing ? a.g_smooth * a.weight_total : 0.0);
   const double scale = -sumG / S;
-  if (smoothing && !ignored) {
+  if (stream) {
+    stream_scaled_row(grad, e, smoothing && !ignored ? w : nullptr, C, scale, smoothing && !ignored ? a.g_smooth : 0.0);
+  } else if (smoothing && !ignored) {
     for (std::int64_t j = 0; j < C; ++j)
       grad[j] = static_cast<F>(static_cast<double>(grad[j]) * scale - a.g_smooth * (w ? static_cast<double>(w[j]) : 1.0));
   } else {
