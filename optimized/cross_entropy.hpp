@@ -128,10 +128,24 @@ double ce_probs_row(const F* x, const F* t, const F* w, std::int64_t C, double k
   for (int l = 0; i < C; ++i, ++l) term(i, l);
   const double A = combine(accA), B = combine(accB);
   const std::int64_t top = first_at(x, C, r.m);  // e = 1 there: log S = log1p(S - 1) as in log_softmax_row
-  const double rest = grad_input ? exp_sum_except<true>(x, C, r.m, top, grad_input)
-                                 : exp_sum_except<false>(x, C, r.m, top, grad_input);
+  // e_j: in grad_input, or for long rows in a scratch row (kStreamClasses).
+  const bool stream = grad_input && C >= kStreamClasses;
+  F* e = stream ? scratch_row<F>(C) : grad_input;
+  const double rest = grad_input ? exp_sum_except<true>(x, C, r.m, top, e) : exp_sum_except<false>(x, C, r.m, top, e);
   const double S = 1.0 + rest, logS = std::log1p(rest);
-  if (grad_input) {
+  if (stream) {
+    const double scale = g * A / S;
+    const VecD ones = splat(1.0);
+    stream_row(
+        grad_input, C,
+        [&](std::int64_t k) {
+          return load_vec(e + k) * scale - g * ((load_vec(t + k) * keep + spread) * (w ? load_vec(w + k) : ones));
+        },
+        [&](std::int64_t j) {
+          const double aj = (static_cast<double>(t[j]) * keep + spread) * (w ? static_cast<double>(w[j]) : 1.0);
+          return static_cast<double>(e[j]) * scale - g * aj;
+        });
+  } else if (grad_input) {
     const double scale = g * A / S;
     for (std::int64_t j = 0; j < C; ++j) {
       const double aj = (static_cast<double>(t[j]) * keep + spread) * (w ? static_cast<double>(w[j]) : 1.0);

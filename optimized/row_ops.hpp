@@ -103,32 +103,37 @@ E* scratch_row(std::int64_t C) {
   return row.data();
 }
 
-// out[j] = F(e[j] * scale - sub * (w ? w[j] : 1)) over the row, written
-// with non-temporal stores (16 bytes each, x86-64's SSE2), then fenced so
-// that the row is visible to the thread that joins this one.
-template <class F, class E>
-void stream_scaled_row(F* out, const E* e, const F* w, std::int64_t C, double scale, double sub) {
-  auto one = [&](std::int64_t j) {
-    return static_cast<F>(static_cast<double>(e[j]) * scale - sub * (w ? static_cast<double>(w[j]) : 1.0));
-  };
+// out[j] = F(value) over the row, value(j) for single elements and vec(k)
+// for the kVecDoubles elements from k, written with non-temporal stores (16
+// bytes each, x86-64's SSE2), then fenced so that the row is visible to the
+// thread that joins this one.
+template <class F, class Vec, class One>
+void stream_row(F* out, std::int64_t C, Vec vec, One one) {
   std::int64_t j = 0;
-  for (; j < C && reinterpret_cast<std::uintptr_t>(out + j) % 16 != 0; ++j) out[j] = one(j);
+  for (; j < C && reinterpret_cast<std::uintptr_t>(out + j) % 16 != 0; ++j) out[j] = static_cast<F>(one(j));
   constexpr int per = 16 / sizeof(F);
-  const VecD ones = splat(1.0);
   for (; j + kLanes <= C; j += kLanes) {
     F block[kLanes];
-    for (int q = 0; q < kLanes / kVecDoubles; ++q) {
-      const std::int64_t k = j + q * kVecDoubles;
-      store_vec(block + q * kVecDoubles, load_vec(e + k) * scale - sub * (w ? load_vec(w + k) : ones));
-    }
+    for (int q = 0; q < kLanes / kVecDoubles; ++q) store_vec(block + q * kVecDoubles, vec(j + q * kVecDoubles));
     for (int b = 0; b < kLanes / per; ++b) {
       __m128i chunk;
       std::memcpy(&chunk, block + b * per, sizeof chunk);
       _mm_stream_si128(reinterpret_cast<__m128i*>(out + j + b * per), chunk);
     }
   }
-  for (; j < C; ++j) out[j] = one(j);
+  for (; j < C; ++j) out[j] = static_cast<F>(one(j));
   _mm_sfence();
+}
+
+// out[j] = F(e[j] * scale - sub * (w ? w[j] : 1)), streamed.
+template <class F, class E>
+void stream_scaled_row(F* out, const E* e, const F* w, std::int64_t C, double scale, double sub) {
+  const VecD ones = splat(1.0);
+  stream_row(
+      out, C, [&](std::int64_t k) { return load_vec(e + k) * scale - sub * (w ? load_vec(w + k) : ones); },
+      [&](std::int64_t j) {
+        return static_cast<double>(e[j]) * scale - sub * (w ? static_cast<double>(w[j]) : 1.0);
+      });
 }
 
 template <class F>

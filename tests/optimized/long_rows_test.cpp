@@ -80,6 +80,11 @@ TEST(OptimizedLongRows, CrossEntropyStreamedRowsWithinBudget) {
   const Tensor y{{3}, {3, 12345, 20000}};
   expect_tight_pass(request("cross_entropy", {{"label_smoothing", 0.1}}, {{"input", x}, {"target", y}, {"weight", w}}),
                     "smoothed, weighted, mean");
+  Tensor t = logits(3, C, g);
+  for (double& v : t.values) v = (v + 8) / 16;
+  expect_tight_pass(request("cross_entropy", {{"label_smoothing", 0.2}, {"reduction", "sum"}},
+                            {{"input", x}, {"target", t}, {"weight", w}}),
+                    "probabilities, smoothed, weighted, sum");
   x.values[2 * C + 100] = -std::numeric_limits<double>::infinity();
   expect_tight_pass(request("cross_entropy", {{"reduction", "none"}}, {{"input", x}, {"target", y}}),
                     "plain, none, a -inf logit");
