@@ -117,7 +117,7 @@ void BM_Loss(benchmark::State& state, Kind kind, Shape2 s, bool backward) {
             a.g_nll = a.keep / s.N;
             a.g_smooth = a.spread / s.N;
             a.weight_total = static_cast<double>(s.C);
-            per[r] = k.ce_index_row(xr, nullptr, s.C, a, gr, &nll[r]);
+            per[r] = k.ce_index_row(xr, nullptr, s.C, a, gr, &nll[r], nullptr);
           }
         }
       });

@@ -26,18 +26,26 @@ namespace lossoracle::optimized::LOSSORACLE_ISA {
 // Cotangent on log p: G_c = -g_nll w_y [c = y] - g_smooth w_c, sum G = -g_nll w_y - g_smooth W;
 // gradient G_j - p_j sum G, at the target -g_nll w_y (S - e_y)/S - g_smooth (w_y - p_y W).
 template <class F>
-double ce_index_row(const F* x, const F* w, std::int64_t C, const CeIndexRow& a, F* grad, double* nll_out) {
+double ce_index_row(const F* x, const F* w, std::int64_t C, const CeIndexRow& a, F* grad, double* nll_out,
+                    double* smooth_out) {
   constexpr double nan = std::numeric_limits<double>::quiet_NaN();
   const bool ignored = a.y < 0;
   const bool smoothing = a.spread != 0.0;
   const RowMax r = row_max(x, C);
+  double smooth_sink;
+  if (!smooth_out) smooth_out = &smooth_sink;
+  *smooth_out = 0.0;
   if (!r.defined) {
     fill(grad, C, nan);
     *nll_out = ignored ? 0.0 : nan;
+    if (smoothing) *smooth_out = *nll_out;
     return *nll_out;
   }
   const double ey = ignored ? 0.0 : exp_row(x[a.y], r.m);
-  const double others = grad ? exp_sum_except<true>(x, C, r.m, a.y, grad) : exp_sum_except<false>(x, C, r.m, a.y, grad);
+  // e_j: in the gradient row, or for long rows in a scratch row (kStreamClasses).
+  const bool stream = grad && C >= kStreamClasses;
+  F* e = stream ? scratch_row<F>(C) : grad;
+  const double others = grad ? exp_sum_except<true>(x, C, r.m, a.y, e) : exp_sum_except<false>(x, C, r.m, a.y, e);
   const double S = others + ey;
   double gap = 0.0;  // sum_c w_c (m - x_c)
   if (smoothing && !ignored) {
@@ -59,7 +67,8 @@ double ce_index_row(const F* x, const F* w, std::int64_t C, const CeIndexRow& a,
   if (!ignored) {
     const double nll = wy * (y_top ? logS : (r.m - static_cast<double>(x[a.y])) + logS);
     *nll_out = nll;
-    loss = smoothing ? a.keep * nll + a.spread * (gap + a.weight_total * logS) : nll;
+    if (smoothing) *smooth_out = gap + a.weight_total * logS;
+    loss = smoothing ? a.keep * nll + a.spread * *smooth_out : nll;
   }
   if (!grad) return loss;
   if (!ignored && !(std::isfinite(a.g_nll) && std::isfinite(a.g_smooth))) {
@@ -72,13 +81,15 @@ double ce_index_row(const F* x, const F* w, std::int64_t C, const CeIndexRow& a,
     for (std::int64_t j = 0; j < C; ++j) {
       const double G = (j == a.y ? -(wy * a.g_nll) : 0.0) +
                        (smoothing ? -(a.g_smooth * (w ? static_cast<double>(w[j]) : 1.0)) : 0.0);
-      grad[j] = static_cast<F>(G - (static_cast<double>(grad[j]) / S) * total);
+      grad[j] = static_cast<F>(G - (static_cast<double>(e[j]) / S) * total);
     }
     return loss;
   }
   const double sumG = ignored ? 0.0 : -a.g_nll * wy - (smoothing ? a.g_smooth * a.weight_total : 0.0);
   const double scale = -sumG / S;
-  if (smoothing && !ignored) {
+  if (stream) {
+    stream_scaled_row(grad, e, smoothing && !ignored ? w : nullptr, C, scale, smoothing && !ignored ? a.g_smooth : 0.0);
+  } else if (smoothing && !ignored) {
     for (std::int64_t j = 0; j < C; ++j)
       grad[j] = static_cast<F>(static_cast<double>(grad[j]) * scale - a.g_smooth * (w ? static_cast<double>(w[j]) : 1.0));
   } else {
@@ -117,10 +128,24 @@ double ce_probs_row(const F* x, const F* t, const F* w, std::int64_t C, double k
   for (int l = 0; i < C; ++i, ++l) term(i, l);
   const double A = combine(accA), B = combine(accB);
   const std::int64_t top = first_at(x, C, r.m);  // e = 1 there: log S = log1p(S - 1) as in log_softmax_row
-  const double rest = grad_input ? exp_sum_except<true>(x, C, r.m, top, grad_input)
-                                 : exp_sum_except<false>(x, C, r.m, top, grad_input);
+  // e_j: in grad_input, or for long rows in a scratch row (kStreamClasses).
+  const bool stream = grad_input && C >= kStreamClasses;
+  F* e = stream ? scratch_row<F>(C) : grad_input;
+  const double rest = grad_input ? exp_sum_except<true>(x, C, r.m, top, e) : exp_sum_except<false>(x, C, r.m, top, e);
   const double S = 1.0 + rest, logS = std::log1p(rest);
-  if (grad_input) {
+  if (stream) {
+    const double scale = g * A / S;
+    const VecD ones = splat(1.0);
+    stream_row(
+        grad_input, C,
+        [&](std::int64_t k) {
+          return load_vec(e + k) * scale - g * ((load_vec(t + k) * keep + spread) * (w ? load_vec(w + k) : ones));
+        },
+        [&](std::int64_t j) {
+          const double aj = (static_cast<double>(t[j]) * keep + spread) * (w ? static_cast<double>(w[j]) : 1.0);
+          return static_cast<double>(e[j]) * scale - g * aj;
+        });
+  } else if (grad_input) {
     const double scale = g * A / S;
     for (std::int64_t j = 0; j < C; ++j) {
       const double aj = (static_cast<double>(t[j]) * keep + spread) * (w ? static_cast<double>(w[j]) : 1.0);

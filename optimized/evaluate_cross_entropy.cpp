@@ -125,6 +125,32 @@ Outputs nll_loss(const LossCase& c) {
   return o;
 }
 
+// sum_n w[y_n] (-log p_{n,y_n}) for mean with W = 0, where only its sign
+// matters (N / 0 is inf, -inf or NaN) and the weights cancel: the per-row
+// values, each within an ulp of about log C, can cancel to 0 or to the wrong
+// sign (logits in the subnormal range: every row's -log p_y rounds to log C).
+// -log p_y = log C + log1p(E / C) with E = sum_c expm1(x_c - x_y), and the
+// log C parts sum to log C * W = 0, so only the small parts are summed: they
+// keep their accuracy in absolute terms. A row whose E overflows (some
+// x_c - x_y > 709) or is NaN falls back to its kernel value less w log C.
+// Scalar libm per element: this degenerate case is not worth a kernel.
+template <class F>
+double zero_denominator_nll_sum(const std::vector<F>& x, const std::vector<F>& w, const std::vector<std::int64_t>& y,
+                                std::int64_t ignore, std::int64_t C, const std::vector<double>& nll) {
+  const double logC = std::log(static_cast<double>(C));
+  std::vector<double> terms, e(static_cast<std::size_t>(C));
+  for (std::size_t pos = 0; pos < y.size(); ++pos) {
+    if (y[pos] == ignore) continue;
+    const F* row = x.data() + static_cast<std::int64_t>(pos) * C;
+    const double wy = w.empty() ? 1.0 : static_cast<double>(w[y[pos]]);
+    const double xy = static_cast<double>(row[y[pos]]);
+    for (std::int64_t c = 0; c < C; ++c) e[c] = std::expm1(static_cast<double>(row[c]) - xy);
+    const double E = ordered_sum(e);
+    terms.push_back(std::isfinite(E) ? wy * std::log1p(E / static_cast<double>(C)) : nll[pos] - wy * logC);
+  }
+  return ordered_sum(terms);
+}
+
 template <class F>
 Outputs cross_entropy_index(const LossCase& c, const ClassLayout& L, Reduction red, std::int64_t ignore, double eps,
                             const std::vector<std::int64_t>& y) {
@@ -142,7 +168,7 @@ Outputs cross_entropy_index(const LossCase& c, const ClassLayout& L, Reduction r
     weight_total = ordered_sum(wd);
   }
   const std::int64_t C = L.classes;
-  std::vector<double> nll(L.positions(), 0.0), per(L.positions(), 0.0);
+  std::vector<double> nll(L.positions(), 0.0), smooth(L.positions(), 0.0), per(L.positions(), 0.0);
   std::vector<F> grad(x.size());
   const Kernels<F>& k = kernels_for<F>(kernel_table());
   parallel_for(C == 0 ? 0 : L.positions(), row_grain(C), [&](std::int64_t b, std::int64_t e) {
@@ -157,24 +183,25 @@ Outputs cross_entropy_index(const LossCase& c, const ClassLayout& L, Reduction r
       a.g_nll = red == Reduction::mean ? (g * keep) / W : g * keep;
       a.g_smooth = red == Reduction::mean ? (g * spread) / W : g * spread;
       per[pos] = k.ce_index_row(x.data() + pos * C, w.empty() ? nullptr : w.data(), C, a, grad.data() + pos * C,
-                                  &nll[pos]);
+                                  &nll[pos], &smooth[pos]);
     }
   });
   Outputs o;
-  if (red == Reduction::none || !smoothing) {
+  if (red == Reduction::none) {
     push_reduced<F>(o, L, red, per, W);
   } else {
-    // PyTorch reduces the nll and smoothing terms separately and divides
-    // each by W, which matters when W = 0: smooth = (l - keep nll) / spread
-    // would cancel, so the smoothing sum is formed as sum l - keep sum nll
-    // only for the combination, never divided alone.
-    const double nll_total = ordered_sum(nll), total = ordered_sum(per);
-    double loss = total;
+    // PyTorch reduces the nll and smoothing terms separately, and for mean
+    // divides each by W: with W = 0 the two quotients decide the result
+    // (inf, -inf or NaN), which no combination of the per-position losses
+    // can reproduce (their difference would be inf - inf).
+    const bool zero_mean = red == Reduction::mean && W == 0.0 && C > 0;
+    double nll_total = zero_mean ? zero_denominator_nll_sum(x, w, y, ignore, C, nll) : ordered_sum(nll);
+    double smooth_total = smoothing ? ordered_sum(smooth) : 0.0;
     if (red == Reduction::mean) {
-      // keep (N / W) + spread (M / W) with N, M the two sums: equal to total / W
-      // except when W = 0, where PyTorch's two quotients decide (0/0 = NaN).
-      loss = W != 0.0 ? total / W : keep * (nll_total / W) + (total - keep * nll_total) / W;
+      nll_total /= W;
+      smooth_total /= W;
     }
+    const double loss = smoothing ? keep * nll_total + spread * smooth_total : nll_total;
     o.push_back(rounded_output<F>("loss", {}, {loss}));
     o.push_back(rounded_output<F>("per_position", L.position_shape, per));
   }

@@ -47,7 +47,7 @@ Outputs unit_scaled_cross_entropy(const LossCase& c) {
         a.y = y[pos] == ignore ? -1 : y[pos];
         a.g_nll = g;
         a.weight_total = static_cast<double>(C);
-        per[pos] = k.ce_index_row(z.data() + pos * C, nullptr, C, a, dz.data() + pos * C, &nll[pos]);
+        per[pos] = k.ce_index_row(z.data() + pos * C, nullptr, C, a, dz.data() + pos * C, &nll[pos], nullptr);
       }
     }
   });

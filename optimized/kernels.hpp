@@ -32,8 +32,11 @@ struct Kernels {
   // sum_c entr(p_c); grad = cot * -(1 + log p).
   double (*entropy_row)(const F* p, std::int64_t C, double cot, F* grad);
   // per-position loss of cross_entropy with a class index (w null: unweighted);
-  // *nll receives the row's unsmoothed term w_y (-log p_y).
-  double (*ce_index_row)(const F* x, const F* w, std::int64_t C, const CeIndexRow& a, F* grad, double* nll);
+  // *nll receives the row's unsmoothed term w_y (-log p_y) and *smooth (unless
+  // null) its smoothing term sum_c w_c (-log p_c) (0 without smoothing), which
+  // the drivers reduce separately as PyTorch does.
+  double (*ce_index_row)(const F* x, const F* w, std::int64_t C, const CeIndexRow& a, F* grad, double* nll,
+                         double* smooth);
   // per-position loss of cross_entropy with probabilities t; grads may be null.
   double (*ce_probs_row)(const F* x, const F* t, const F* w, std::int64_t C, double keep, double spread, double g,
                          F* grad_input, F* grad_target);

@@ -4,7 +4,12 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <limits>
+#include <type_traits>
+#include <vector>
+
+#include <immintrin.h>
 
 #include "optimized/vecmath.hpp"
 
@@ -48,24 +53,28 @@ struct RowMax {
 template <class F>
 RowMax row_max(const F* x, std::int64_t C) {
   constexpr double inf = std::numeric_limits<double>::infinity();
-  double m[kLanes];
-  int bad[kLanes];
-  for (int l = 0; l < kLanes; ++l) m[l] = -inf, bad[l] = 0;
+  // A vector of F at a time (a float row's max is exact in float, and no
+  // lane ever converts); the lanes' order does not matter for a max.
+  using V = std::conditional_t<sizeof(F) == 4, VecF, VecD>;
+  using M = decltype(V{} < V{});
+  constexpr int n = sizeof(V) / sizeof(F);
+  V m = V{} - std::numeric_limits<F>::infinity();
+  M bad = M{};
   std::int64_t i = 0;
-  for (; i + kLanes <= C; i += kLanes)
-    for (int l = 0; l < kLanes; ++l) {
-      const double v = x[i + l];
-      bad[l] |= (v != v) | (v == inf);
-      m[l] = v > m[l] ? v : m[l];
-    }
-  for (int l = 0; i < C; ++i, ++l) {
-    const double v = x[i];
-    bad[l] |= (v != v) | (v == inf);
-    m[l] = v > m[l] ? v : m[l];
+  for (; i + n <= C; i += n) {
+    V v;
+    std::memcpy(&v, x + i, sizeof v);
+    bad |= (v != v) | (v == std::numeric_limits<F>::infinity());
+    m = v > m ? v : m;
   }
   double mm = -inf;
-  int b = 0;
-  for (int l = 0; l < kLanes; ++l) mm = m[l] > mm ? m[l] : mm, b |= bad[l];
+  bool b = false;
+  for (int l = 0; l < n; ++l) mm = m[l] > mm ? static_cast<double>(m[l]) : mm, b = b || bad[l];
+  for (; i < C; ++i) {
+    const double v = x[i];
+    b = b || (v != v) || (v == inf);
+    mm = v > mm ? v : mm;
+  }
   return {mm, !b && mm != -inf};
 }
 
@@ -77,6 +86,54 @@ double row_sum(const F* v, std::int64_t C) {
     for (int l = 0; l < kLanes; ++l) acc[l] += static_cast<double>(v[i + l]);
   for (int l = 0; i < C; ++i, ++l) acc[l] += static_cast<double>(v[i]);
   return combine(acc);
+}
+
+// Rows of at least this many classes keep their e_j in a per-thread
+// scratch row (it stays in L2 across rows) and write the gradient row once,
+// with non-temporal stores: the gradient row is then never read from
+// memory (no read for ownership) and does not evict the next logits rows.
+// Below it the gradient row itself holds e_j, as it fits in cache anyway.
+constexpr std::int64_t kStreamClasses = 16384;
+
+// A per-thread row of C values of E, valid until the thread's next call.
+template <class E>
+E* scratch_row(std::int64_t C) {
+  thread_local std::vector<E> row;
+  if (static_cast<std::int64_t>(row.size()) < C) row.resize(static_cast<std::size_t>(C));
+  return row.data();
+}
+
+// out[j] = F(value) over the row, value(j) for single elements and vec(k)
+// for the kVecDoubles elements from k, written with non-temporal stores (16
+// bytes each, x86-64's SSE2), then fenced so that the row is visible to the
+// thread that joins this one.
+template <class F, class Vec, class One>
+void stream_row(F* out, std::int64_t C, Vec vec, One one) {
+  std::int64_t j = 0;
+  for (; j < C && reinterpret_cast<std::uintptr_t>(out + j) % 16 != 0; ++j) out[j] = static_cast<F>(one(j));
+  constexpr int per = 16 / sizeof(F);
+  for (; j + kLanes <= C; j += kLanes) {
+    F block[kLanes];
+    for (int q = 0; q < kLanes / kVecDoubles; ++q) store_vec(block + q * kVecDoubles, vec(j + q * kVecDoubles));
+    for (int b = 0; b < kLanes / per; ++b) {
+      __m128i chunk;
+      std::memcpy(&chunk, block + b * per, sizeof chunk);
+      _mm_stream_si128(reinterpret_cast<__m128i*>(out + j + b * per), chunk);
+    }
+  }
+  for (; j < C; ++j) out[j] = static_cast<F>(one(j));
+  _mm_sfence();
+}
+
+// out[j] = F(e[j] * scale - sub * (w ? w[j] : 1)), streamed.
+template <class F, class E>
+void stream_scaled_row(F* out, const E* e, const F* w, std::int64_t C, double scale, double sub) {
+  const VecD ones = splat(1.0);
+  stream_row(
+      out, C, [&](std::int64_t k) { return load_vec(e + k) * scale - sub * (w ? load_vec(w + k) : ones); },
+      [&](std::int64_t j) {
+        return static_cast<double>(e[j]) * scale - sub * (w ? static_cast<double>(w[j]) : 1.0);
+      });
 }
 
 template <class F>
@@ -93,35 +150,101 @@ namespace lossoracle::optimized::LOSSORACLE_ISA {
 
 namespace lossoracle::optimized::LOSSORACLE_ISA {
 
+// e^(x - m) of a vector of elements of a row of F, as exp_row computes each,
+// for x - m >= -700. Sets lanes of out_of_range where it is below (or -inf).
+template <class F>
+inline VecD exp_row_vec(const F* x, double m, VecI& out_of_range) {
+  const VecD v = load_vec(x);
+  const VecD d = v - m;
+  out_of_range |= d < -700.0;
+  if constexpr (sizeof(F) == 4) {
+    return exp_in_range<true>(d);
+  } else {
+    // exp_shifted: TwoSum's rounding error lo of x - m, e^d (1 + lo).
+    const VecD bv = d - v, av = d - bv;
+    const VecD lo = (v - av) + (-m - bv);
+    const VecD e = exp_in_range<false>(d);
+    return e + e * lo;
+  }
+}
+
 // The sum of e_j = exp(x_j - m) over j != y (y < 0: over all j), storing
 // e_j when Store; the caller adds e_y, so that 1 - p_y = others / S needs no
-// subtraction.
+// subtraction. Lane l of the sum takes the j = l mod 8 in index order,
+// whether the vector path runs (kLanes / kVecDoubles vectors per step) or
+// the element path; the vector path covers rows whose every x_j - m >= -700
+// (the element path's clamps and subnormal scaling are not needed there),
+// the element path the rest.
 template <bool Store, class F, class E>
 double exp_sum_except(const F* x, std::int64_t C, double m, std::int64_t y, E* e) {
-  double acc[kLanes] = {};
+  constexpr int parts = kLanes / kVecDoubles;
+  VecD acc[parts] = {};
+  VecI oob = VecI{};
   std::int64_t i = 0;
-  for (; i + kLanes <= C; i += kLanes)
-    for (int l = 0; l < kLanes; ++l) {
-      const double v = exp_row(x[i + l], m);
-      if constexpr (Store) e[i + l] = static_cast<E>(v);
-      acc[l] += i + l == y ? 0.0 : v;
+  // Only the step holding y takes the select.
+  const std::int64_t ys = y < 0 ? C : y - y % kLanes;
+  auto run = [&](std::int64_t end) {
+    for (; i + kLanes <= end; i += kLanes)
+      for (int q = 0; q < parts; ++q) {
+        const VecD v = exp_row_vec(x + i + q * kVecDoubles, m, oob);
+        if constexpr (Store) store_vec(e + i + q * kVecDoubles, v);
+        acc[q] += v;
+      }
+  };
+  run(ys);
+  if (i + kLanes <= C && i == ys) {
+    for (int q = 0; q < parts; ++q) {
+      VecD v = exp_row_vec(x + i + q * kVecDoubles, m, oob);
+      if constexpr (Store) store_vec(e + i + q * kVecDoubles, v);
+      const std::int64_t at = y - i - q * kVecDoubles;
+      if (at >= 0 && at < kVecDoubles) v[at] = 0.0;
+      acc[q] += v;
     }
+    i += kLanes;
+  }
+  run(C);
+  bool in_range = true;
+  for (int l = 0; l < kVecDoubles; ++l) in_range = in_range && oob[l] == 0;
+  double lanes[kLanes];
+  if (in_range) {
+    for (int l = 0; l < kLanes; ++l) lanes[l] = acc[l / kVecDoubles][l % kVecDoubles];
+  } else {
+    for (int l = 0; l < kLanes; ++l) lanes[l] = 0.0;
+    i = 0;
+    for (; i + kLanes <= C; i += kLanes)
+      for (int l = 0; l < kLanes; ++l) {
+        const double v = exp_row(x[i + l], m);
+        if constexpr (Store) e[i + l] = static_cast<E>(v);
+        lanes[l] += i + l == y ? 0.0 : v;
+      }
+  }
   for (int l = 0; i < C; ++i, ++l) {
     const double v = exp_row(x[i], m);
     if constexpr (Store) e[i] = static_cast<E>(v);
-    acc[l] += i == y ? 0.0 : v;
+    lanes[l] += i == y ? 0.0 : v;
   }
-  return combine(acc);
+  return combine(lanes);
 }
 
 }  // namespace lossoracle::optimized::LOSSORACLE_ISA
 
 namespace lossoracle::optimized::LOSSORACLE_ISA {
 
-// The first class holding the row's max m.
+// The first class holding the row's max m (a vector of F compared at a time).
 template <class F>
 std::int64_t first_at(const F* x, std::int64_t C, double m) {
+  using V = std::conditional_t<sizeof(F) == 4, VecF, VecD>;
+  constexpr int n = sizeof(V) / sizeof(F);
+  const V mv = V{} + static_cast<F>(m);  // m is a value of the row: exact in F
   std::int64_t j = 0;
+  for (; j + n <= C; j += n) {
+    V v;
+    std::memcpy(&v, x + j, sizeof v);
+    const auto hit = v == mv;
+    bool any = false;
+    for (int l = 0; l < n; ++l) any = any || hit[l] != 0;
+    if (any) break;
+  }
   while (j + 1 < C && static_cast<double>(x[j]) != m) ++j;
   return j;
 }
