@@ -1,12 +1,12 @@
 // Drivers of the cross-entropy family (log_softmax, softmax, entropy,
-// nll_loss, cross_entropy): the reference's checks in PyTorch's order
-// (reference/evaluate_cross_entropy.hpp), then the row kernels over threads,
-// then reductions in a fixed order.
+// nll_loss, cross_entropy, kl_div): the shared checks
+// (checks/cross_entropy.hpp: PyTorch's order and words), then the row
+// kernels over threads, then reductions in a fixed order.
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
-#include "core/hexfloat.hpp"
+#include "checks/cross_entropy.hpp"
 #include "optimized/driver.hpp"
 #include "optimized/evaluate_families.hpp"
 #include "optimized/reduce.hpp"
@@ -21,9 +21,8 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // softmax and log_softmax: outputs shaped like the input.
 template <class F, bool Log>
 Outputs softmax_like(const LossCase& c) {
-  const Tensor& in = required(c, "input");
-  const ClassLayout L = class_layout(c.loss, in.shape);
-  check_grad_output(c, in.shape);
+  const ClassLayout L = checks::softmax_args(c);
+  const Tensor& in = *c.find("input");
   const std::vector<F> x = to_rows(L, values_as<F>(in));
   const std::vector<F> go = to_rows(L, optional_values<F>(c, "grad_output"));
   std::vector<F> out(x.size()), grad(x.size());
@@ -61,10 +60,10 @@ void push_reduced(Outputs& o, const ClassLayout& L, Reduction r, const std::vect
 
 template <class F>
 Outputs entropy(const LossCase& c) {
-  const Tensor& in = required(c, "input");
-  const ClassLayout L = class_layout(c.loss, in.shape);
-  const Reduction red = parse_reduction(c.loss, c.params.text("reduction"), false);
-  check_grad_output(c, reduced_shape(red, L.position_shape));
+  const checks::EntropyArgs args = checks::entropy_args(c);
+  const Tensor& in = *c.find("input");
+  const ClassLayout& L = args.layout;
+  const Reduction red = args.reduction;
   const std::vector<F> p = to_rows(L, values_as<F>(in));
   const std::vector<F> go = optional_values<F>(c, "grad_output");
   const double P = static_cast<double>(L.positions());
@@ -98,14 +97,12 @@ double index_denominator(const std::vector<std::int64_t>& y, const std::vector<F
 // nll_loss needs no kernel: one read and one write per position.
 template <class F>
 Outputs nll_loss(const LossCase& c) {
-  const Tensor& in = required(c, "input");
-  const Tensor& target = required(c, "target");
-  const ClassLayout L = class_layout(c.loss, in.shape);
-  const Reduction red = parse_reduction(c.loss, c.params.text("reduction"), false);
-  const std::int64_t ignore = c.params.integer("ignore_index");
-  const std::vector<std::int64_t> y = class_indices(c, target, L, in.shape);
-  check_class_weights(c, L);
-  check_grad_output(c, reduced_shape(red, L.position_shape));
+  const checks::CrossEntropyArgs args = checks::nll_loss_args(c);
+  const Tensor& in = *c.find("input");
+  const ClassLayout& L = args.layout;
+  const Reduction red = args.reduction;
+  const std::int64_t ignore = args.ignore_index;
+  const std::vector<std::int64_t>& y = args.y;
   check_class_indices(c.loss, L, y, ignore);
   const std::vector<F> x = values_as<F>(in), w = optional_values<F>(c, "weight"), go = optional_values<F>(c, "grad_output");
   const double W = index_denominator(y, w, ignore);
@@ -240,42 +237,18 @@ Outputs cross_entropy_probs(const LossCase& c, const ClassLayout& L, Reduction r
 
 template <class F>
 Outputs cross_entropy(const LossCase& c) {
-  const Tensor& in = required(c, "input");
-  const Tensor& target = required(c, "target");
-  const ClassLayout L = class_layout(c.loss, in.shape);
-  const Reduction red = parse_reduction(c.loss, c.params.text("reduction"), false);
-  const std::int64_t ignore = c.params.integer("ignore_index");
-  const double eps = c.params.real("label_smoothing");
-  auto check_eps = [&] {
-    if (eps > 1.0)
-      throw InputError("params.label_smoothing",
-                       c.loss + ": label_smoothing must be between 0.0 and 1.0. Got: " + shortest_decimal(eps));
-  };
-  check_grad_output(c, reduced_shape(red, L.position_shape));
-  if (target.shape == in.shape) {
-    if (ignore >= 0)
-      throw InputError("params.ignore_index", c.loss + ": ignore_index is not supported for floating point target");
-    check_class_weights(c, L);
-    check_eps();
-    return cross_entropy_probs<F>(c, L, red, eps);
-  }
-  check_eps();
-  check_class_weights(c, L);
-  const std::vector<std::int64_t> y = class_indices(c, target, L, in.shape);
-  return cross_entropy_index<F>(c, L, red, ignore, eps, y);
+  const checks::CrossEntropyArgs a = checks::cross_entropy_args(c);
+  if (a.probabilities) return cross_entropy_probs<F>(c, a.layout, a.reduction, a.label_smoothing);
+  return cross_entropy_index<F>(c, a.layout, a.reduction, a.ignore_index, a.label_smoothing, a.y);
 }
 
 template <class F>
 Outputs kl_div(const LossCase& c) {
-  const Tensor& in = required(c, "input");
-  const Tensor& target = required(c, "target");
-  if (target.shape != in.shape)
-    throw InputError("inputs.target", c.loss + ": target shape " + shape_text(target.shape) +
-                                          " must equal input shape " + shape_text(in.shape) +
-                                          " (the oracle does not broadcast)");
-  const Reduction red = parse_reduction(c.loss, c.params.text("reduction"), true);
-  check_grad_output(c, reduced_shape(red, in.shape));
-  const bool log_target = c.params.boolean("log_target");
+  const checks::KlDivArgs args = checks::kl_div_args(c);
+  const Tensor& in = *c.find("input");
+  const Tensor& target = *c.find("target");
+  const Reduction red = args.reduction;
+  const bool log_target = args.log_target;
   const std::vector<F> x = values_as<F>(in), t = values_as<F>(target), go = optional_values<F>(c, "grad_output");
   const std::int64_t n = static_cast<std::int64_t>(x.size());
   double count = static_cast<double>(n);
