@@ -1,10 +1,13 @@
 // SLACE (dlordinal 2.7.0 SLACELoss) rows in O(C), forward and backward in
-// one call. Semantics: reference/slace.hpp and docs/spec.md. For true class
-// y the classes fall into groups of equal distance h = |i - y| (h = 0 .. H-1,
-// one or two classes each), and everything the loss needs is per group:
-//   q_h   = exp(-alpha h - m) / Z                  (soft labels; Z over classes)
+// one call, and the accumulating cross entropy they are built on, which the
+// ordinal family's acc_loss and slace_prox (ordinal.hpp) share. Semantics:
+// reference/slace.hpp and docs/spec.md. For true class y the classes fall
+// into groups of equal distance, closest first (h = 0 .. H-1; for SLACE
+// h = |i - y|, one or two classes each), and everything the loss needs is
+// per group:
+//   q_h   = the soft label of each class of group h,  n_h = its class count
 //   mass_h = sum of p over group h,  acc_h = sum_{g <= h} mass_g,  tail_h = sum_{g > h} mass_g
-//   l     = -w_y sum_h n_h q_h log(acc_h + eps)    (n_h: classes in group h)
+//   l     = -w_y sum_h n_h q_h log(acc_h + eps)
 // With logits, acc_h = 1 - tail_h exactly, and log(acc_h + eps) is taken as
 // log1p(eps - tail_h) once acc_h passes 1/2, so the terms near the far end
 // keep their relative accuracy (their acc is within rounding of 1).
@@ -23,44 +26,37 @@
 
 namespace lossoracle::optimized::LOSSORACLE_ISA {
 
+// p = softmax(x) in binary64, or x as given; false for a row with no softmax
+// (a NaN or +inf logit, or only -inf ones), whose outputs are NaN.
 template <class F>
-double slace_row(const F* x, std::int64_t C, std::int64_t y, double alpha, double eps, bool use_logits, double wy,
-                 double g, F* grad) {
-  constexpr double nan = std::numeric_limits<double>::quiet_NaN();
-  const std::int64_t H = std::max(y, C - 1 - y) + 1;
-  thread_local std::vector<double> p, mass, acc, tail, q, R, left, right;
-  p.resize(C);
+bool row_probabilities(const F* x, std::int64_t C, bool use_logits, double* p) {
+  if (!use_logits) {
+    for (std::int64_t j = 0; j < C; ++j) p[j] = static_cast<double>(x[j]);
+    return true;
+  }
+  const RowMax r = row_max(x, C);
+  if (!r.defined) return false;
+  const std::int64_t top = first_at(x, C, r.m);
+  const double inv = 1.0 / (1.0 + exp_sum_except<true>(x, C, r.m, top, p));
+  for (std::int64_t j = 0; j < C; ++j) p[j] *= inv;
+  return true;
+}
+
+// sum_h n_h q_h log(acc_h + eps) over the groups of a row (group_of(k) in
+// [0, H), closest first), from its probabilities p; writes the gradient of
+// that sum times -gw (the cotangent of the loss -sum, times w_y / ln b) to
+// grad unless it is null.
+template <class F, class GroupOf>
+double accumulate_groups(const double* p, std::int64_t C, std::int64_t H, GroupOf group_of, const double* q,
+                         const double* n, double eps, bool use_logits, double gw, F* grad) {
+  thread_local std::vector<double> mass, acc, tail, R, left, right;
   mass.assign(H, 0.0);
   acc.resize(H);
   tail.resize(H);
-  q.resize(H);
   R.resize(H);
   left.resize(H + 1);
   right.resize(H + 1);
-  auto count = [&](std::int64_t h) { return static_cast<double>((y - h >= 0) + (h > 0 && y + h < C)); };
-
-  // Probabilities.
-  bool defined = true;
-  if (use_logits) {
-    const RowMax r = row_max(x, C);
-    defined = r.defined;
-    if (defined) {
-      const std::int64_t top = first_at(x, C, r.m);
-      const double S = 1.0 + exp_sum_except<true>(x, C, r.m, top, p.data());
-      const double inv = 1.0 / S;
-      for (std::int64_t j = 0; j < C; ++j) p[j] *= inv;
-    }
-  } else {
-    for (std::int64_t j = 0; j < C; ++j) p[j] = static_cast<double>(x[j]);
-  }
-  if (!defined) {
-    fill(grad, C, nan);
-    return nan;
-  }
-  for (std::int64_t h = 0; h < H; ++h) {
-    if (y - h >= 0) mass[h] += p[y - h];
-    if (h > 0 && y + h < C) mass[h] += p[y + h];
-  }
+  for (std::int64_t k = 0; k < C; ++k) mass[group_of(k)] += p[k];
   double running = 0.0;
   for (std::int64_t h = 0; h < H; ++h) acc[h] = running = running + mass[h];
   running = 0.0;
@@ -68,7 +64,47 @@ double slace_row(const F* x, std::int64_t C, std::int64_t y, double alpha, doubl
     tail[h] = running;
     running = running + mass[h];
   }
-  if (use_logits) acc[H - 1] = 1.0;  // a softmax sums to exactly 1 (as the reference says)
+  if (use_logits && H > 0) acc[H - 1] = 1.0;  // a softmax sums to exactly 1 (as the reference says)
+
+  auto log_inner = [&](std::int64_t h) {
+    return use_logits && acc[h] > 0.5 ? std::log1p(eps - tail[h]) : std::log(acc[h] + eps);
+  };
+  double nats = 0.0;
+  for (std::int64_t h = 0; h < H; ++h) nats += n[h] * (q[h] * log_inner(h));
+  if (!grad) return nats;
+
+  for (std::int64_t h = 0; h < H; ++h) R[h] = n[h] * ((-gw * q[h]) / (acc[h] + eps));
+  if (use_logits) {
+    left[0] = 0.0;
+    for (std::int64_t h = 0; h < H; ++h) left[h + 1] = left[h] + R[h] * acc[h];
+    right[H] = 0.0;
+    for (std::int64_t h = H; h-- > 0;) right[h] = right[h + 1] + R[h] * tail[h];
+    for (std::int64_t k = 0; k < C; ++k) {
+      const std::int64_t h = group_of(k);
+      grad[k] = static_cast<F>(p[k] * (right[h] - left[h]));
+    }
+  } else {
+    right[H] = 0.0;
+    for (std::int64_t h = H; h-- > 0;) right[h] = right[h + 1] + R[h];
+    for (std::int64_t k = 0; k < C; ++k) grad[k] = static_cast<F>(right[group_of(k)]);
+  }
+  return nats;
+}
+
+template <class F>
+double slace_row(const F* x, std::int64_t C, std::int64_t y, double alpha, double eps, bool use_logits, double wy,
+                 double g, F* grad) {
+  constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+  const std::int64_t H = std::max(y, C - 1 - y) + 1;
+  thread_local std::vector<double> p, q, count;
+  p.resize(C);
+  q.resize(H);
+  count.resize(H);
+  if (!row_probabilities(x, C, use_logits, p.data())) {
+    fill(grad, C, nan);
+    return nan;
+  }
+  for (std::int64_t h = 0; h < H; ++h) count[h] = static_cast<double>((y - h >= 0) + (h > 0 && y + h < C));
 
   // Soft labels over distances: z_h = (-alpha) h, max at h = 0 or H-1.
   double mz = -std::numeric_limits<double>::infinity();
@@ -87,37 +123,13 @@ double slace_row(const F* x, std::int64_t C, std::int64_t y, double alpha, doubl
     const double z = -alpha * hd;
     const double zlo = std::fma(-alpha, hd, -z);
     const double e = exp_shifted(z, mz);
-    Z += count(h) * (q[h] = e + e * (zlo == zlo ? zlo : 0.0));
+    Z += count[h] * (q[h] = e + e * (zlo == zlo ? zlo : 0.0));
   }
   for (std::int64_t h = 0; h < H; ++h) q[h] = q_nan ? nan : q[h] / Z;
 
-  // Loss.
-  auto log_inner = [&](std::int64_t h) {
-    return use_logits && acc[h] > 0.5 ? std::log1p(eps - tail[h]) : std::log(acc[h] + eps);
-  };
-  double nats = 0.0;
-  for (std::int64_t h = 0; h < H; ++h) nats += count(h) * (q[h] * log_inner(h));
-  const double loss = -nats * wy;
-  if (!grad) return loss;
-
-  // Backward.
-  const double gw = g * wy;
-  for (std::int64_t h = 0; h < H; ++h) R[h] = count(h) * ((-gw * q[h]) / (acc[h] + eps));
-  if (use_logits) {
-    left[0] = 0.0;
-    for (std::int64_t h = 0; h < H; ++h) left[h + 1] = left[h] + R[h] * acc[h];
-    right[H] = 0.0;
-    for (std::int64_t h = H; h-- > 0;) right[h] = right[h + 1] + R[h] * tail[h];
-    for (std::int64_t k = 0; k < C; ++k) {
-      const std::int64_t h = k > y ? k - y : y - k;
-      grad[k] = static_cast<F>(p[k] * (right[h] - left[h]));
-    }
-  } else {
-    right[H] = 0.0;
-    for (std::int64_t h = H; h-- > 0;) right[h] = right[h + 1] + R[h];
-    for (std::int64_t k = 0; k < C; ++k) grad[k] = static_cast<F>(right[k > y ? k - y : y - k]);
-  }
-  return loss;
+  const auto distance = [y](std::int64_t k) { return k > y ? k - y : y - k; };
+  const double nats = accumulate_groups(p.data(), C, H, distance, q.data(), count.data(), eps, use_logits, g * wy, grad);
+  return -nats * wy;
 }
 
 }  // namespace lossoracle::optimized::LOSSORACLE_ISA
