@@ -6,6 +6,7 @@
 #include "optimized/cross_entropy.hpp"
 #include "optimized/kl_div.hpp"
 #include "optimized/label_smoothing.hpp"
+#include "optimized/ordinal.hpp"
 #include "optimized/slace.hpp"
 #include "optimized/softmax.hpp"
 
@@ -23,7 +24,8 @@ Kernels<F> make() {
   namespace k = LOSSORACLE_ISA;
   return {&k::log_softmax_row<F>, &k::softmax_row<F>, &k::entropy_row<F>, &k::ce_index_row<F>,
           &k::ce_probs_row<F>,    &k::kl_div_block<F>, &k::slace_row<F>,
-          &k::smoothed_ce_row<F>};
+          &k::smoothed_ce_row<F>, &k::ordinal_target,    &k::sord_row<F>,
+          &k::oll_row<F>,         &k::accumulating_row<F>};
 }
 
 }  // namespace
