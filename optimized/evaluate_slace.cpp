@@ -13,42 +13,6 @@ namespace lossoracle::optimized {
 
 namespace {
 
-ClassLayout batch_layout(const LossCase& c, const Tensor& in, bool softmax_first) {
-  if (in.shape.size() != 2) {
-    const std::string torch = in.shape.size() == 1 && softmax_first
-                                  ? "Dimension out of range (expected to be in range of [-1, 0], but got 1); "
-                                  : "";
-    throw InputError("inputs.input", c.loss + ": " + torch + "input must have shape (N, C), got " + shape_text(in.shape));
-  }
-  return class_layout(c.loss, in.shape);
-}
-
-std::vector<std::int64_t> row_targets(const LossCase& c, const Tensor& target, std::int64_t N) {
-  const bool flat = target.shape.size() == 1;
-  const bool col = target.shape.size() == 2 && target.shape[1] == 1;
-  if (!flat && !col)
-    throw InputError("inputs.target", c.loss + ": target must have shape (N) or (N, 1) with N = " + std::to_string(N) +
-                                          ", got " + shape_text(target.shape));
-  const std::int64_t M = target.shape[0];
-  if (M != N) {
-    const std::string torch = M != 1 && N != 1 ? "The size of tensor a (" + std::to_string(M) +
-                                                     ") must match the size of tensor b (" + std::to_string(N) +
-                                                     ") at non-singleton dimension 0; "
-                                               : "";
-    throw InputError("inputs.target", c.loss + ": " + torch + "target has " + std::to_string(M) +
-                                          " entries but the input has N = " + std::to_string(N) + " rows");
-  }
-  std::vector<std::int64_t> y(target.values.size());
-  for (std::size_t k = 0; k < y.size(); ++k) {
-    const double v = target.values[k];
-    if (!std::isfinite(v) || v != std::floor(v) || std::fabs(v) > 9.0e15)
-      throw InputError("inputs.target", c.loss + ": target" + index_text(target.shape, static_cast<std::int64_t>(k)) +
-                                            " = " + shortest_decimal(v) + " is not an integer class index");
-    y[k] = static_cast<std::int64_t>(v);
-  }
-  return y;
-}
-
 template <class F>
 Outputs slace(const LossCase& c) {
   const Tensor& in = required(c, "input");
@@ -63,7 +27,7 @@ Outputs slace(const LossCase& c) {
     throw InputError("params.num_classes", c.loss + ": num_classes must be a non-negative integer (or -1: the input's "
                                                     "width), got " + std::to_string(C));
   const Tensor& target = required(c, "target");
-  const std::vector<std::int64_t> y = row_targets(c, target, N);
+  const std::vector<std::int64_t> y = row_targets(c, target, N, true);
   for (std::size_t k = 0; k < y.size(); ++k) {
     const std::string at = "target" + index_text(target.shape, static_cast<std::int64_t>(k));
     if (C == 0)

@@ -118,6 +118,43 @@ std::vector<std::int64_t> class_indices(const LossCase& c, const Tensor& target,
   return y;
 }
 
+ClassLayout batch_layout(const LossCase& c, const Tensor& in, bool softmax_first) {
+  if (in.shape.size() != 2) {
+    const std::string torch = in.shape.size() == 1 && softmax_first
+                                  ? "Dimension out of range (expected to be in range of [-1, 0], but got 1); "
+                                  : "";
+    throw InputError("inputs.input", c.loss + ": " + torch + "input must have shape (N, C), got " + shape_text(in.shape));
+  }
+  return class_layout(c.loss, in.shape);
+}
+
+std::vector<std::int64_t> row_targets(const LossCase& c, const Tensor& target, std::int64_t N, bool column) {
+  const bool flat = target.shape.size() == 1;
+  const bool col = column && target.shape.size() == 2 && target.shape[1] == 1;
+  if (!flat && !col)
+    throw InputError("inputs.target", c.loss + ": target must have shape (N)" + (column ? std::string(" or (N, 1)") : "") +
+                                          " with N = " + std::to_string(N) + ", got " + shape_text(target.shape));
+  const std::int64_t M = target.shape[0];
+  if (M != N) {
+    // PyTorch's broadcasting message where dlordinal meets it.
+    const std::string torch = column && M != 1 && N != 1 ? "The size of tensor a (" + std::to_string(M) +
+                                                                ") must match the size of tensor b (" +
+                                                                std::to_string(N) + ") at non-singleton dimension 0; "
+                                                          : "";
+    throw InputError("inputs.target", c.loss + ": " + torch + "target has " + std::to_string(M) +
+                                          " entries but the input has N = " + std::to_string(N) + " rows");
+  }
+  std::vector<std::int64_t> y(target.values.size());
+  for (std::size_t k = 0; k < y.size(); ++k) {
+    const double v = target.values[k];
+    if (!std::isfinite(v) || v != std::floor(v) || std::fabs(v) > 9.0e15)
+      throw InputError("inputs.target", c.loss + ": target" + index_text(target.shape, static_cast<std::int64_t>(k)) +
+                                            " = " + shortest_decimal(v) + " is not an integer class index");
+    y[k] = static_cast<std::int64_t>(v);
+  }
+  return y;
+}
+
 void check_class_indices(const std::string& loss, const ClassLayout& L, const std::vector<std::int64_t>& y,
                          std::int64_t ignore_index) {
   for (std::int64_t pos = 0; pos < static_cast<std::int64_t>(y.size()); ++pos) {

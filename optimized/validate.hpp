@@ -41,6 +41,14 @@ std::string index_text(const Shape& shape, std::int64_t flat);  // "(1, 2)"
 // Class-index targets of shape (N, d1..dk) or (), integral.
 std::vector<std::int64_t> class_indices(const LossCase& c, const Tensor& target, const ClassLayout& L,
                                         const Shape& input_shape);
+// A batch of rows (N, C), as dlordinal's SLACELoss and the SLACE paper's
+// losses take it; softmax_first: the source's first step on the input is
+// F.softmax(dim=1), whose words a 1-D input meets first.
+ClassLayout batch_layout(const LossCase& c, const Tensor& in, bool softmax_first);
+// One integral class index per row: shape (N), or also (N, 1) when `column`
+// (dlordinal's target.view(-1)). The range is each loss's own check.
+std::vector<std::int64_t> row_targets(const LossCase& c, const Tensor& target, std::int64_t N, bool column);
+
 // Every index in [0, C) or equal to ignore_index.
 void check_class_indices(const std::string& loss, const ClassLayout& L, const std::vector<std::int64_t>& y,
                          std::int64_t ignore_index);
