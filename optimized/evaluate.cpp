@@ -20,6 +20,7 @@ const Binding kBindings[] = {
     {"log_softmax", &log_softmax_fn}, {"softmax", &softmax_fn},           {"entropy", &entropy_fn},
     {"nll_loss", &nll_loss_fn},       {"cross_entropy", &cross_entropy_fn}, {"kl_div", &kl_div_fn},
     {"slace", &slace_fn},
+    {"sord", &sord_fn}, {"oll", &oll_fn}, {"acc_loss", &acc_loss_fn}, {"slace_prox", &slace_prox_fn},
     {"smooth_labels", &smooth_labels_fn},
     {"fastai_label_smoothing_cross_entropy", &fastai_label_smoothing_cross_entropy_fn},
     {"issue11959_label_smoothing_cross_entropy", &issue11959_label_smoothing_cross_entropy_fn},

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "checks/log_base.hpp"
+
 namespace lossoracle::optimized {
 
 // Cotangent layout of a class-index cross entropy row (see cross_entropy.hpp).
@@ -21,6 +23,24 @@ struct CeIndexRow {
   double keep = 1, spread = 0;  // (1 - eps), eps / C; spread = 0 without smoothing
   double g_nll = 0, g_smooth = 0;  // cotangents of the nll and smoothing terms of this row
   double weight_total = 0;         // sum_c w_c (C without weights), for the smoothing term
+};
+
+// The SLACE paper's ordinal losses (ordinal.hpp). Where dis(c_i, y) comes
+// from: a (C, C) matrix whose row y holds it, the class counts of Eq. 7
+// (prox), or neither (|i - y|).
+enum class OrdinalLoss { sord, oll, acc_loss, slace_prox };
+using checks::LogBase;  // of a loss's logarithm: its value in nats over ln b
+struct OrdinalCloseness {
+  const double* distance = nullptr;      // (C, C) row-major, or null
+  const std::int64_t* counts = nullptr;  // (C) class counts (slace_prox), or null
+  LogBase prox_base = LogBase::e;        // the base of prox's logarithm
+};
+// What the rows of an ordinal loss need about one true class y, built once
+// per class that occurs as a target (ordinal_target):
+struct OrdinalTarget {
+  std::vector<std::int64_t> group;       // each class's group of equal closeness to y, 0 = closest
+  std::vector<double> group_q, group_n;  // per group: its classes' soft label (1: acc_loss), their count
+  std::vector<double> coef;              // per class: q_i (sord), dis(c_i, y)^alpha (oll)
 };
 
 template <class F>
@@ -63,6 +83,18 @@ struct Kernels {
   void (*misclass_b_clamped_row)(const F* p, const F* d, std::int64_t C, double clamp_min, const F* go, double s,
                                  double* per, F* grad);
   void (*misclass_b_row)(const F* x, const F* d, std::int64_t C, const F* go, double s, double* per, F* grad);
+  // The per-class data of true class y for loss (O(C log C), binary64 for any F).
+  void (*ordinal_target)(OrdinalLoss loss, const OrdinalCloseness& src, std::int64_t C, std::int64_t y, double alpha,
+                         OrdinalTarget& out);
+  // One sample's loss in base b with true class data t, O(C);
+  // g: the cotangent of this sample's loss; grad may be null. accumulating_row
+  // serves acc_loss and slace_prox.
+  double (*sord_row)(const F* x, std::int64_t C, const OrdinalTarget& t, bool use_logits, LogBase base, double g,
+                     F* grad);
+  double (*oll_row)(const F* x, std::int64_t C, const OrdinalTarget& t, bool use_logits, LogBase base, double g,
+                    F* grad);
+  double (*accumulating_row)(const F* x, std::int64_t C, const OrdinalTarget& t, bool use_logits, LogBase base,
+                             double g, F* grad);
 };
 
 struct KernelTable {

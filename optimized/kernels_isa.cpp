@@ -7,6 +7,7 @@
 #include "optimized/cross_entropy.hpp"
 #include "optimized/kl_div.hpp"
 #include "optimized/label_smoothing.hpp"
+#include "optimized/ordinal.hpp"
 #include "optimized/slace.hpp"
 #include "optimized/softmax.hpp"
 
@@ -26,7 +27,8 @@ Kernels<F> make() {
           &k::ce_probs_row<F>,    &k::kl_div_block<F>, &k::slace_row<F>,
           &k::smoothed_ce_row<F>,
           &k::per_pair_ce_row<F>, &k::misclass_a_row<F>, &k::misclass_a_logits_row<F>, &k::misclass_b_clamped_row<F>,
-          &k::misclass_b_row<F>};
+          &k::misclass_b_row<F>,
+          &k::ordinal_target,     &k::sord_row<F>,       &k::oll_row<F>,            &k::accumulating_row<F>};
 }
 
 }  // namespace

@@ -8,14 +8,6 @@
 
 namespace lossoracle::reference {
 
-namespace ordinal_eval {
-
-using checks::batch_layout;
-using checks::check_row_grad_output;
-using checks::row_targets;
-
-}  // namespace ordinal_eval
-
 template <class T>
 LossResult<T> eval_slace(const LossCase& c, const Inputs<T>& v) {
   const checks::SlaceArgs a = checks::slace_args(c);

@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "checks/log_base.hpp"
 #include "core/error.hpp"
 #include "reference/layout.hpp"
 #include "reference/number.hpp"
@@ -175,14 +176,7 @@ std::vector<T> sample_probabilities(const ClassLayout& L, const std::vector<T>& 
 
 // The paper prints losses in base-10 logarithms; PyTorch and dlordinal use
 // natural ones. A value in base b is the value in nats divided by ln b.
-enum class LogBase { e, two, ten };
-
-inline LogBase parse_log_base(const std::string& loss, const std::string& field, const std::string& text) {
-  if (text == "e") return LogBase::e;
-  if (text == "2") return LogBase::two;
-  if (text == "10") return LogBase::ten;
-  throw InputError("params." + field, loss + ": " + field + " must be one of e, 2, 10, got " + text);
-}
+using checks::LogBase;
 
 template <class T>
 T in_base(const T& nats, LogBase b) {

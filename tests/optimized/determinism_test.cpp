@@ -50,6 +50,10 @@ std::vector<LossCase> cases() {
       {{"input", random_tensor({N, C}, g, -5, 0)}, {"target", random_tensor({N, C}, g, 0, 1)}});
   add("nll_loss", {}, {{"input", x}, {"target", random_classes({N}, C, g)}});
   add("slace", {{"alpha", 2.0}}, {{"input", x}, {"target", random_classes({N}, C, g)}, {"weight", random_tensor({C}, g, 0.1, 2)}});
+  add("sord", {{"alpha", 0.7}, {"log_base", std::string("10")}}, {{"input", x}, {"target", random_classes({N}, C, g)}});
+  add("oll", {{"alpha", 1.5}}, {{"input", x}, {"target", random_classes({N}, C, g)}, {"distance", random_tensor({C, C}, g, 0, 3)}});
+  add("acc_loss", {{"reduction", std::string("sum")}}, {{"input", x}, {"target", random_classes({N}, C, g)}});
+  add("slace_prox", {}, {{"input", x}, {"target", random_classes({N}, C, g)}, {"class_counts", random_classes({C}, 50, g)}});
   add("fastai_label_smoothing_cross_entropy", {{"eps", 0.1}},
       {{"input", random_tensor({40, C, 75}, g, -5, 5)}, {"target", random_classes({40, 75}, C, g)}});
   add("issue11959_label_smoothing_cross_entropy", {{"eps", 0.1}, {"reduction", std::string("sum")}},

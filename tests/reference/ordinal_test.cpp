@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "core/hexfloat.hpp"
 #include "reference/ordinal.hpp"
 #include "tests/support/ordinal_draws.hpp"
 
