@@ -7,6 +7,7 @@
 #include "optimized/kl_div.hpp"
 #include "optimized/label_smoothing.hpp"
 #include "optimized/slace.hpp"
+#include "optimized/soft_label.hpp"
 #include "optimized/softmax.hpp"
 
 #define LOSSORACLE_CAT2(a, b) a##b
@@ -23,7 +24,8 @@ Kernels<F> make() {
   namespace k = LOSSORACLE_ISA;
   return {&k::log_softmax_row<F>, &k::softmax_row<F>, &k::entropy_row<F>, &k::ce_index_row<F>,
           &k::ce_probs_row<F>,    &k::kl_div_block<F>, &k::slace_row<F>,
-          &k::smoothed_ce_row<F>};
+          &k::smoothed_ce_row<F>,
+          &k::smooth_soft_labels_row<F>, &k::soft_ce_logits_row<F>, &k::soft_ce_probs_row<F>, &k::mae_logits_row<F>};
 }
 
 }  // namespace
