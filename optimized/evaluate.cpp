@@ -25,6 +25,10 @@ const Binding kBindings[] = {
     {"issue11959_label_smoothing_cross_entropy", &issue11959_label_smoothing_cross_entropy_fn},
     {"label_smoothed_nll_loss", &label_smoothed_nll_loss_fn},
     {"unit_scaled_cross_entropy", &unit_scaled_cross_entropy_fn},
+    {"smooth_soft_labels", &smooth_soft_labels_fn},
+    {"soft_label_cross_entropy_with_logits", &soft_label_cross_entropy_with_logits_fn},
+    {"soft_label_cross_entropy", &soft_label_cross_entropy_fn},
+    {"classification_mae_with_logits", &classification_mae_with_logits_fn},
 };
 
 const Binding* find(const std::string& loss) {

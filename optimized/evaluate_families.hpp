@@ -20,5 +20,9 @@ FamilyFn fastai_label_smoothing_cross_entropy_fn(Precision p);
 FamilyFn issue11959_label_smoothing_cross_entropy_fn(Precision p);
 FamilyFn label_smoothed_nll_loss_fn(Precision p);
 FamilyFn unit_scaled_cross_entropy_fn(Precision p);
+FamilyFn smooth_soft_labels_fn(Precision p);
+FamilyFn soft_label_cross_entropy_with_logits_fn(Precision p);
+FamilyFn soft_label_cross_entropy_fn(Precision p);
+FamilyFn classification_mae_with_logits_fn(Precision p);
 
 }  // namespace lossoracle::optimized

@@ -55,8 +55,9 @@ struct Kernels {
   void (*smooth_soft_labels_row)(const F* y, const F* g, std::int64_t C, double alpha, F* out, F* grad);
   double (*soft_ce_logits_row)(const F* x, const F* y, std::int64_t C, double alpha, double s, F* grad_input,
                                F* grad_target);
+  // *loss_lo: the row's loss minus the returned value (terms may cancel).
   double (*soft_ce_probs_row)(const F* p, const F* y, std::int64_t C, double alpha, double s, F* grad_input,
-                              F* grad_target);
+                              F* grad_target, double* loss_lo);
   double (*mae_logits_row)(const F* x, const F* y, std::int64_t C, double s, F* grad_input, F* grad_target);
 };
 

@@ -22,6 +22,32 @@
 
 namespace lossoracle::optimized::LOSSORACLE_ISA {
 
+namespace soft_label_detail {
+
+struct TwoSumResult {
+  double s, e;
+};
+inline TwoSumResult two_sum(double a, double b) {  // a + b = s + e exactly (Knuth)
+  const double s = a + b, bv = s - a, av = s - bv;
+  return {s, (a - av) + (b - bv)};
+}
+
+// Neumaier's running sum with its error term; add_error takes a known
+// rounding error (an fma residual) into the error term directly.
+struct CompensatedSum {
+  double sum = 0.0, err = 0.0;
+  void add(double v) {
+    const double next = sum + v;
+    err += std::fabs(sum) >= std::fabs(v) ? (sum - next) + v : (v - next) + sum;
+    sum = next;
+  }
+  void add_error(double e) { err += e; }
+  double error() const { return std::isfinite(sum) ? err : 0.0; }
+  double value() const { return sum + error(); }
+};
+
+}  // namespace soft_label_detail
+
 // incendio's smoothing of one row. alpha/k and alpha/C are carried with
 // their rounding errors (fma residuals), so that a kept label
 // y - alpha/k + alpha/C is rounded once; the clamp is decided on exact values
@@ -46,9 +72,11 @@ class RowSmoothing {
 
   // t_c for label v; *passes: whether d t_c / d y_c is 1 (else 0): PyTorch's
   // clamp_min backward passes the gradient at the kink and stops it at NaN.
-  double operator()(double v, bool* passes) const {
+  // *lo (if given): t_c minus the returned value, to about 2^-100 relative.
+  double operator()(double v, bool* passes, double* lo = nullptr) const {
     constexpr double inf = std::numeric_limits<double>::infinity();
     *passes = true;
+    if (lo) *lo = 0.0;
     if (identity_) return v;
     if (v != v) {
       *passes = false;
@@ -63,18 +91,20 @@ class RowSmoothing {
       const double residual = std::fma(v, k_, -product);
       side = product > alpha_ ? 1 : product < alpha_ ? -1 : (residual > 0.0) - (residual < 0.0);
     }
-    if (side < 0) {
-      *passes = false;
+    if (side <= 0) {  // clamped, or at the kink where y - alpha/k is exactly 0
+      *passes = side == 0;
+      if (lo) *lo = spread_lo_;
       return spread_;
     }
-    if (side == 0) return spread_;  // y - alpha/k is exactly 0
     if (v == inf) return v;
     // y - alpha/k + alpha/C, the two quotients with their low parts: the
     // first difference is >= 0 and the result >= alpha/C, so no cancellation
     // survives the final rounding.
-    const TwoSumResult a = two_sum(v, -cut_);
-    const TwoSumResult b = two_sum(a.s, spread_);
-    return b.s + ((a.e + b.e) + (spread_lo_ - cut_lo_));
+    const auto a = soft_label_detail::two_sum(v, -cut_);
+    const auto b = soft_label_detail::two_sum(a.s, spread_);
+    const double tail = (a.e + b.e) + (spread_lo_ - cut_lo_), t = b.s + tail;
+    if (lo) *lo = (b.s - t) + tail;
+    return t;
   }
 
   // Whether t_c is finite, from how it came about (not from its rounded
@@ -83,14 +113,6 @@ class RowSmoothing {
   static bool finite_label(double v, bool passes) { return passes ? std::isfinite(v) : v == v; }
 
  private:
-  struct TwoSumResult {
-    double s, e;
-  };
-  static TwoSumResult two_sum(double a, double b) {  // a + b = s + e exactly (Knuth)
-    const double s = a + b, bv = s - a, av = s - bv;
-    return {s, (a - av) + (b - bv)};
-  }
-
   double alpha_;
   bool identity_;
   double k_ = 0, spread_ = 0, spread_lo_ = 0, cut_ = 0, cut_lo_ = 0;
@@ -131,6 +153,16 @@ Exps exps(const F* x, std::int64_t C, double m, double* e) {
   r.S = 1.0 + r.rest;
   r.logS = std::log1p(r.rest);  // log S near 0 keeps its relative accuracy
   return r;
+}
+
+// p_c v for p_c = e_c / S. An e_c that underflowed to 0 above a logit
+// > -inf stands for a positive p_c: times an infinite v that is +-inf
+// (PyTorch's inf patterns under infinite cotangents), not 0 * inf.
+template <class F>
+double p_times(double e, double S, F x, double v) {
+  const double p = e / S;
+  if (p == 0.0 && std::isinf(v) && static_cast<double>(x) > -std::numeric_limits<double>::infinity()) return v;
+  return p * v;
 }
 
 // Entries above -inf; log p_c is exactly 0 only for the one such entry of a row.
@@ -183,15 +215,25 @@ double soft_ce_logits_row(const F* x, const F* y, std::int64_t C, double alpha, 
     const double lp = (static_cast<double>(x[c]) - r.m) - ex.logS;
     return lp == 0.0 && !single ? -std::numeric_limits<double>::denorm_min() : lp;
   };
-  double loss = 0.0, A = 0.0;
+  double loss = 0.0, A = 0.0, others = 0.0;  // others: A without the top class's label
   if (labels_finite) {
-    double accA[kLanes] = {}, accB[kLanes] = {};
+    // B = sum_c t_c (m - x_c) and A summed with their rounding errors
+    // (TwoSum for m - x_c, fma residuals for the products, Neumaier for the
+    // sums), so that the loss is rounded about once more than log S.
+    soft_label_detail::CompensatedSum a, b;
     for (std::int64_t c = 0; c < C; ++c) {
-      accA[c % kLanes] += t[c];
-      accB[c % kLanes] += t[c] * (r.m - static_cast<double>(x[c]));
+      if (c != ex.top) a.add(t[c]);
+      const auto gap = soft_label_detail::two_sum(r.m, -static_cast<double>(x[c]));
+      const double term = t[c] * gap.s;
+      b.add(term);
+      b.add_error(std::fma(t[c], gap.s, -term) + t[c] * gap.e);
     }
-    A = combine(accA);
-    loss = combine(accB) + A * ex.logS;
+    others = a.value();
+    const auto all = soft_label_detail::two_sum(others, t[ex.top]);
+    A = all.s;
+    const double AlogS = A * ex.logS, AlogS_lo = std::fma(A, ex.logS, -AlogS) + (all.e + a.error()) * ex.logS;
+    const auto total = soft_label_detail::two_sum(b.sum, AlogS);
+    loss = std::isfinite(total.s) ? total.s + (total.e + (b.error() + AlogS_lo)) : total.s;
   } else {
     for (std::int64_t c = 0; c < C; ++c) loss += -t[c] * log_p(c);
   }
@@ -199,14 +241,20 @@ double soft_ce_logits_row(const F* x, const F* y, std::int64_t C, double alpha, 
     const double u = s * A / ex.S;
     for (std::int64_t j = 0; j < C; ++j) {
       grad_input[j] = static_cast<F>(e[j] * u - s * t[j]);
-      grad_target[j] = static_cast<F>(pass[j] ? s * ((r.m - static_cast<double>(x[j])) + ex.logS) : 0.0);
+      const auto gap = soft_label_detail::two_sum(r.m, -static_cast<double>(x[j]));
+      const double gap_lo = gap.e == gap.e ? gap.e : 0.0;  // NaN from TwoSum at x = -inf
+      grad_target[j] = static_cast<F>(pass[j] ? s * (gap.s + (ex.logS + gap_lo)) : 0.0);
     }
+    // At the top class (e = 1, p = 1/S) p A - t = (others - t rest) / S: no
+    // cancellation of p A against t where that label carries most of A and
+    // p is near 1 (1 - p = rest / S).
+    grad_input[ex.top] = static_cast<F>(s * ((others - t[ex.top] * ex.rest) / ex.S));
     return loss;
   }
   double total = 0.0;
   for (std::int64_t c = 0; c < C; ++c) total += s * -t[c];
   for (std::int64_t j = 0; j < C; ++j) {
-    grad_input[j] = static_cast<F>(s * -t[j] - (e[j] / ex.S) * total);
+    grad_input[j] = static_cast<F>(s * -t[j] - soft_label_detail::p_times(e[j], ex.S, x[j], total));
     grad_target[j] = static_cast<F>(pass[j] ? -(s * log_p(j)) : 0.0);
   }
   return loss;
@@ -216,24 +264,55 @@ double soft_ce_logits_row(const F* x, const F* y, std::int64_t C, double alpha, 
 // finite on exact values (t finite and 0 < p < inf); a dropped term still
 // runs autograd's mul and log backward with cotangent 0, which gives NaN at
 // p = 0, p NaN and infinite t (0 * inf, 0 / 0), as PyTorch does.
+// *loss_lo receives the loss minus the returned value (for the reduction).
 template <class F>
 double soft_ce_probs_row(const F* p, const F* y, std::int64_t C, double alpha, double s, F* grad_input,
-                         F* grad_target) {
+                         F* grad_target, double* loss_lo) {
   constexpr double inf = std::numeric_limits<double>::infinity();
   const RowSmoothing smooth(y, C, alpha);
-  double acc[kLanes] = {};
+  auto kept = [&](double v, bool passes, double pc) { return smooth.finite_label(v, passes) && pc > 0.0 && pc < inf; };
+  // Each term summed exactly (fma residual, Neumaier): only the logarithms
+  // (and the smoothed labels) are rounded.
+  soft_label_detail::CompensatedSum sum;
+  double magnitude = 0.0;
   for (std::int64_t c = 0; c < C; ++c) {
     bool passes;
     const double v = static_cast<double>(y[c]), pc = static_cast<double>(p[c]);
     const double t = smooth(v, &passes);
-    const bool kept = smooth.finite_label(v, passes) && pc > 0.0 && pc < inf;
-    const double lp = log_f64(pc);
-    if (kept) acc[c % kLanes] += t * -lp;
-    const double sc = kept ? s : 0.0;
+    const bool k = kept(v, passes, pc);
+    const double lp = std::log(pc);
+    if (k) {
+      const double term = t * -lp;
+      sum.add(term);
+      sum.add_error(std::fma(t, -lp, -term));
+      magnitude += std::fabs(term);
+    }
+    const double sc = k ? s : 0.0;
     grad_input[c] = static_cast<F>((sc * -t) / pc);
     grad_target[c] = static_cast<F>(passes ? -(sc * lp) : 0.0);
   }
-  return combine(acc);
+  // Probabilities are not checked: above 1 (or with labels below 0) terms
+  // change sign, and where they cancel the rounded logarithms and labels
+  // would dominate the sum. Then again with log in long double and the
+  // labels' low parts.
+  if (std::isfinite(sum.sum) && std::fabs(sum.sum) < 0.25 * magnitude) {
+    sum = {};
+    for (std::int64_t c = 0; c < C; ++c) {
+      bool passes;
+      double t_lo;
+      const double v = static_cast<double>(y[c]), pc = static_cast<double>(p[c]);
+      const double t = smooth(v, &passes, &t_lo);
+      if (!kept(v, passes, pc)) continue;
+      const long double wide = -std::log(static_cast<long double>(pc));
+      const double nl = static_cast<double>(wide), nl_lo = static_cast<double>(wide - nl);
+      const double term = t * nl;
+      sum.add(term);
+      sum.add_error(std::fma(t, nl, -term) + (t * nl_lo + t_lo * nl));
+    }
+  }
+  const double value = sum.value();
+  *loss_lo = std::isfinite(value) ? (sum.sum - value) + sum.error() : 0.0;
+  return value;
 }
 
 namespace soft_label_detail {
@@ -290,6 +369,7 @@ double mae_logits_row(const F* x, const F* y, std::int64_t C, double s, F* grad_
   // p's relative error: exp (the float kernels' series stops near 2^-37), the
   // sum S and a division; differences within it are decided wider.
   const double rel = 0x1p-35 + static_cast<double>(C) * 0x1p-50;
+  const double S_lo = soft_label_detail::two_sum(1.0, ex.rest).e;
   double acc[kLanes] = {}, Ep[kLanes] = {}, Em[kLanes] = {}, E0[kLanes] = {};
   for (std::int64_t c = 0; c < C; ++c) {
     const double xc = static_cast<double>(x[c]), yc = static_cast<double>(y[c]);
@@ -308,9 +388,13 @@ double mae_logits_row(const F* x, const F* y, std::int64_t C, double s, F* grad_
       d = prod >= 0.5 && prod <= 2.0 ? (hi - residual) / n : 1.0 / n - yc;
     } else {
       // p > 1/2 only at the top, where 1 - p = rest / S has its relative accuracy.
+      // Where p and y are within a factor 2 (the difference cancels), d S =
+      // (1 - y) - y rest at the top and e_c - y S elsewhere, each rounded once
+      // (fma; S = 1 + rest carried with its low part) before / S.
       const bool near_one = c == ex.top && ex.rest < 1.0;
       const double q = near_one ? ex.rest / ex.S : 0.0, pc = e[c] / ex.S;
-      d = near_one ? (1.0 - yc) - q : pc - yc;
+      if (near_one) d = yc >= 0.5 && yc <= 2.0 ? std::fma(-yc, ex.rest, 1.0 - yc) / ex.S : (1.0 - yc) - q;
+      else d = pc >= 0.5 * yc && pc <= 2.0 * yc ? (std::fma(-yc, ex.S, e[c]) - yc * S_lo) / ex.S : pc - yc;
       const double err = rel * (near_one ? q : pc) + 0x1p-1070;
       if (std::fabs(d) > err) {
         sign = d > 0.0 ? 1 : -1;
@@ -340,10 +424,10 @@ double mae_logits_row(const F* x, const F* y, std::int64_t C, double s, F* grad_
   }
   // A non-finite cotangent: PyTorch's two stages for its inf/NaN patterns (inf * sgn 0 = NaN).
   double pg = 0.0;
-  for (std::int64_t c = 0; c < C; ++c) pg += (e[c] / ex.S) * (s * sg[c]);
+  for (std::int64_t c = 0; c < C; ++c) pg += soft_label_detail::p_times(e[c], ex.S, x[c], s * sg[c]);
   for (std::int64_t j = 0; j < C; ++j) {
     const double G = s * sg[j];
-    grad_input[j] = static_cast<F>((e[j] / ex.S) * (G - pg));
+    grad_input[j] = static_cast<F>(soft_label_detail::p_times(e[j], ex.S, x[j], G - pg));
     grad_target[j] = static_cast<F>(-G);
   }
   return loss;
