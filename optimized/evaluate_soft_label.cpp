@@ -23,7 +23,7 @@ namespace {
 struct AxisReduction {
   Reduction reduction;
   bool keeps;                 // none, or nothing to reduce: one cotangent per position
-  Shape shape;                // of the loss
+  Shape shape;                // of the loss, and of grad_output
   std::int64_t extent = 1, inner = 1;
 
   AxisReduction(Reduction r, const Shape& positions, std::size_t axis)
@@ -37,8 +37,6 @@ struct AxisReduction {
     shape = positions;
     shape.erase(shape.begin() + static_cast<std::ptrdiff_t>(axis));
   }
-  // grad_output's shape: the loss's, but for a kept 0-dim position.
-  Shape grad_output_shape(const Shape& positions) const { return keeps ? (reduction == Reduction::none ? positions : Shape{}) : shape; }
   std::int64_t slot(std::int64_t position) const {
     return keeps ? position : (position / (extent * inner)) * inner + position % inner;
   }
@@ -97,7 +95,7 @@ Outputs soft_label_loss(const LossCase& c) {
   const Reduction red = parse_reduction(c.loss, c.params.text("reduction"), false);
   const Shape& positions = L.position_shape;
   const AxisReduction along(red, positions, K == Kind::mae && !positions.empty() ? positions.size() - 1 : 0);
-  check_grad_output(c, along.grad_output_shape(positions));
+  check_grad_output(c, along.shape);
 
   const std::vector<F> x = values_as<F>(in), y = values_as<F>(target), go = optional_values<F>(c, "grad_output");
   const std::int64_t P = L.positions(), C = L.classes;
@@ -115,8 +113,9 @@ Outputs soft_label_loss(const LossCase& c) {
       else per[pos] = k.mae_logits_row(xr, yr, C, s, gi, gt);
     }
   });
-  return {rounded_output<F>("loss", along.shape, along.loss(per, per_lo)), rounded_output<F>("per_position", positions, per),
-          output<F>("grad_input", in.shape, grad_input), output<F>("grad_target", in.shape, grad_target)};
+  return {rounded_output<F>("loss", along.shape, along.loss(per, per_lo)),
+          rounded_output<F>("per_position", positions, per), output<F>("grad_input", in.shape, grad_input),
+          output<F>("grad_target", in.shape, grad_target)};
 }
 
 }  // namespace

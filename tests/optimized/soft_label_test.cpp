@@ -27,7 +27,8 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 Tensor ramp(Shape shape, double lo, double step) {
   Tensor t{shape, {}};
-  for (std::int64_t k = 0; k < element_count(shape); ++k) t.values.push_back(lo + step * static_cast<double>(k % 7) + 0.01 * k);
+  for (std::int64_t k = 0; k < element_count(shape); ++k)
+    t.values.push_back(lo + step * static_cast<double>(k % 7) + 0.01 * static_cast<double>(k));
   return t;
 }
 
@@ -91,7 +92,8 @@ TEST(OptimizedSoftLabel, InfiniteLabelsLogitsAndCotangents) {
   const Tensor y{{3, 3}, {kInf, 0, 0.5, 0.4, 0.6, 0, 0.2, 0.7, 0.1}};
   for (double alpha : {0.0, 0.1})
     for (const Tensor& g : {Tensor{{3}, {1, 2, -1}}, Tensor{{3}, {kInf, 1, 0}}})
-      expect_agreement(make_case("soft_label_cross_entropy_with_logits", {{"alpha", alpha}, {"reduction", std::string("none")}},
+      expect_agreement(make_case("soft_label_cross_entropy_with_logits",
+                                 {{"alpha", alpha}, {"reduction", std::string("none")}},
                                  {{"input", x}, {"target", y}, {"grad_output", g}}));
   // Probabilities above 1 and below 0, zero, infinite labels: dropped terms
   // and terms of both signs that cancel.
@@ -120,7 +122,8 @@ TEST(OptimizedSoftLabel, SmoothingKinksAndSpecialLabels) {
   // alpha = 0.5, k = 2: 0.25 sits on the kink; -1, -inf clamp; NaN stays; +inf is kept.
   const Tensor y{{3, 4}, {0.25, 0.75, 0, 0, 1, -1, kNaN, 0, kInf, -kInf, 0.5, 0}};
   for (double alpha : {0.0, 0.5, 3.0})
-    expect_agreement(make_case("smooth_soft_labels", {{"alpha", alpha}}, {{"input", y}, {"grad_output", ramp({3, 4}, -1, 0.3)}}));
+    expect_agreement(
+        make_case("smooth_soft_labels", {{"alpha", alpha}}, {{"input", y}, {"grad_output", ramp({3, 4}, -1, 0.3)}}));
 }
 
 }  // namespace
