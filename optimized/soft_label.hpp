@@ -317,17 +317,34 @@ double soft_ce_probs_row(const F* p, const F* y, std::int64_t C, double alpha, d
 
 namespace soft_label_detail {
 
-// sign(p_c - y_c) in long double (64-bit significand), for the rare rows
-// where binary64 cannot tell: q = 1 - p taken from the other classes at the top.
+// p_c - y_c in long double (64-bit significand), for the classes where
+// binary64 cannot tell its sign (a label within rounding of the softmax
+// value, as when y is a rounded softmax): the row's sum is formed once, on
+// first use; at the top class q = 1 - p is taken from the other classes.
 template <class F>
-double wide_difference(const F* x, const F* y, std::int64_t C, double m, std::int64_t top, std::int64_t c) {
-  long double rest = 0;
-  for (std::int64_t j = 0; j < C; ++j)
-    if (j != top) rest += std::exp(static_cast<long double>(x[j]) - m);
-  const long double S = 1 + rest, yc = static_cast<long double>(y[c]);
-  if (c == top) return static_cast<double>((1 - yc) - rest / S);
-  return static_cast<double>(std::exp(static_cast<long double>(x[c]) - m) / S - yc);
-}
+class WideDifference {
+ public:
+  WideDifference(const F* x, std::int64_t C, double m, std::int64_t top) : x_(x), C_(C), m_(m), top_(top) {}
+  double operator()(double y, std::int64_t c) {
+    if (!ready_) {
+      for (std::int64_t j = 0; j < C_; ++j)
+        if (j != top_) rest_ += std::exp(static_cast<long double>(x_[j]) - m_);
+      S_ = 1 + rest_;
+      ready_ = true;
+    }
+    const long double yc = y;
+    if (c == top_) return static_cast<double>((1 - yc) - rest_ / S_);
+    return static_cast<double>(std::exp(static_cast<long double>(x_[c]) - m_) / S_ - yc);
+  }
+
+ private:
+  const F* x_;
+  std::int64_t C_;
+  double m_;
+  std::int64_t top_;
+  bool ready_ = false;
+  long double rest_ = 0, S_ = 1;
+};
 
 }  // namespace soft_label_detail
 
@@ -370,6 +387,7 @@ double mae_logits_row(const F* x, const F* y, std::int64_t C, double s, F* grad_
   // sum S and a division; differences within it are decided wider.
   const double rel = 0x1p-35 + static_cast<double>(C) * 0x1p-50;
   const double S_lo = soft_label_detail::two_sum(1.0, ex.rest).e;
+  soft_label_detail::WideDifference<F> wide(x, C, r.m, ex.top);
   double acc[kLanes] = {}, Ep[kLanes] = {}, Em[kLanes] = {}, E0[kLanes] = {};
   for (std::int64_t c = 0; c < C; ++c) {
     const double xc = static_cast<double>(x[c]), yc = static_cast<double>(y[c]);
@@ -403,7 +421,7 @@ double mae_logits_row(const F* x, const F* y, std::int64_t C, double s, F* grad_
       } else if (!near_one && pc == 0.0 && yc <= 0.0) {
         sign = 1, d = -yc;  // p > 0 >= y: e_c underflowed
       } else {
-        d = soft_label_detail::wide_difference(x, y, C, r.m, ex.top, c);
+        d = wide(yc, c);
         sign = d > 0.0 ? 1 : d < 0.0 ? -1 : 0;
       }
     }
