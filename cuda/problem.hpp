@@ -2,14 +2,16 @@
 // live: which loss, the class layout (outer, C, inner: element (n, c, i) at
 // (n C + c) inner + i), the reduction and parameters. problem_from_case
 // checks a registry case as the reference tier does, with its words (the
-// reference evaluators are the spec of the messages), so a rejected case
-// reads the same from either tier.
+// checks are shared by every tier: checks/inputs.hpp), so a rejected case
+// reads the same from any tier.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "checks/layout.hpp"
+#include "checks/reduction.hpp"
 #include "core/loss_case.hpp"
 #include "core/tensor.hpp"
 
@@ -18,7 +20,7 @@ namespace lossoracle::cuda {
 // The losses this tier computes, by kernel shape. Bindings to registry
 // names live in problem.cpp (cuda_loss_names) and a test checks them.
 enum class Kind { log_softmax, softmax, nll_loss, cross_entropy_index, cross_entropy_probs, kl_div };
-enum class Reduction { none, sum, mean, batchmean };
+using checks::Reduction;
 
 struct Problem {
   std::string loss;  // the registry name, for messages
@@ -45,14 +47,13 @@ struct Problem {
 // The registry names this tier answers for (the certify binding).
 const std::vector<std::string>& cuda_loss_names();
 
-// Validates a resolved case (core/registry.hpp's resolve_case) and describes
-// it. InputError naming the field, with the reference tier's message, for
+// Validates a resolved case (core/registry.hpp's resolve_case) with the
+// shared input checks (checks/) and describes it. InputError naming the field, for
 // bad shapes, parameters and non-integer targets. Target values outside
 // [0, C) are not checked here: the device finds them (docs/cuda.md).
 Problem problem_from_case(const LossCase& c);
 
-// "(1, 2)" for flat position 5 of shape (2, 3).
-std::string index_text(const Shape& shape, std::int64_t flat);
+using checks::index_text;
 
 // The reference tier's message for an out-of-range class index at `position`.
 std::string target_out_of_range_message(const Problem& p, std::int64_t position, std::int64_t target);

@@ -1,13 +1,13 @@
 // Drivers of the label-smoothing family (smooth_labels, fastai's and PyTorch
 // issue #11959's LabelSmoothingCrossEntropy, fairseq's label_smoothed_nll_loss):
-// the reference evaluator's checks in each source's order with its messages
-// (reference/evaluate_label_smoothing.hpp), then the row kernel of
-// label_smoothing.hpp over threads, then reductions in a fixed order.
+// the shared checks (checks/label_smoothing.hpp: each source's order and
+// words), then the row kernel of label_smoothing.hpp over threads, then
+// reductions in a fixed order.
 #include <cmath>
 #include <limits>
 #include <optional>
 
-#include "core/hexfloat.hpp"
+#include "checks/label_smoothing.hpp"
 #include "optimized/driver.hpp"
 #include "optimized/evaluate_families.hpp"
 #include "optimized/reduce.hpp"
@@ -17,39 +17,7 @@ namespace lossoracle::optimized {
 
 namespace {
 
-// nll_loss's default ignore_index, inherited (not exposed) by fastai's and
-// issue #11959's losses.
-constexpr std::int64_t kNllIgnore = -100;
-
-// Integer-valued entries, or the dtype error of the torch index op `op`.
-std::vector<std::int64_t> integer_values(const LossCase& c, const Tensor& t, const std::string& op) {
-  std::vector<std::int64_t> out(t.values.size());
-  for (std::size_t k = 0; k < out.size(); ++k) {
-    const double v = t.values[k];
-    if (!std::isfinite(v) || v != std::floor(v) || std::fabs(v) > 9.0e15)
-      throw InputError("inputs.target", c.loss + ": " + op + "(): Expected dtype int64 for index (target" +
-                                            index_text(t.shape, static_cast<std::int64_t>(k)) + " = " +
-                                            shortest_decimal(v) + " is not an integer)");
-    out[k] = static_cast<std::int64_t>(v);
-  }
-  return out;
-}
-
-// scatter_add_/gather's bounds check, first offending index in memory order.
-void check_index_bounds(const LossCase& c, const Tensor& t, const std::vector<std::int64_t>& y, std::int64_t dimension,
-                        std::int64_t size) {
-  for (std::size_t k = 0; k < y.size(); ++k)
-    if (y[k] < 0 || y[k] >= size)
-      throw InputError("inputs.target", c.loss + ": index " + std::to_string(y[k]) + " is out of bounds for dimension " +
-                                            std::to_string(dimension) + " with size " + std::to_string(size) +
-                                            " (target" + index_text(t.shape, static_cast<std::int64_t>(k)) + ")");
-}
-
-void check_no_class_division_by_zero(const LossCase& c, std::int64_t divisor, const std::string& why) {
-  if (divisor == 0)
-    throw InputError(why == "num_classes" ? "params.num_classes" : "inputs.input",
-                     c.loss + ": float division by zero (ZeroDivisionError: " + why + ")");
-}
+constexpr std::int64_t kNllIgnore = checks::kNllDefaultIgnoreIndex;
 
 // Knuth's TwoSum: a + b = s + e exactly.
 struct TwoSum {
@@ -64,25 +32,14 @@ TwoSum two_sum(double a, double b) {
 // from 1 - eps and eps/C with their rounding errors, so that it is rounded once.
 template <class F>
 Outputs smooth_labels(const LossCase& c) {
-  const Tensor& target = required(c, "target");
-  if (target.shape.empty())
-    throw InputError("inputs.target", c.loss + ": tuple index out of range (IndexError: target.shape[0] of a 0-dim target)");
-  const std::int64_t C = c.params.integer("num_classes");
-  check_no_class_division_by_zero(c, C, "num_classes");
-  if (C < 0)
-    throw InputError("params.num_classes", c.loss + ": Trying to create tensor with negative dimension " +
-                                               std::to_string(C) + ": [" + std::to_string(target.shape[0]) + ", " +
-                                               std::to_string(C) + "]");
-  const std::vector<std::int64_t> y = integer_values(c, target, "scatter");
-  if (target.shape.size() != 1)
-    throw InputError("inputs.target", c.loss + ": Index tensor must have the same number of dimensions as self tensor "
-                                               "(target must have shape (N), got " + shape_text(target.shape) + ")");
-  check_index_bounds(c, target, y, 1, C);
+  const checks::SmoothLabelsArgs args = checks::smooth_labels_args(c);
+  const std::int64_t C = args.classes;
+  const std::vector<std::int64_t>& y = args.y;
   const double eps = c.params.real("eps"), Cd = static_cast<double>(C);
   const double spread = eps / Cd, spread_lo = std::fma(-spread, Cd, eps) / Cd;
   const TwoSum keep = two_sum(1.0, -eps), top = two_sum(keep.s, spread);
   const double at_target = top.s + (top.e + (keep.e + spread_lo));
-  const std::int64_t N = target.shape[0];
+  const std::int64_t N = static_cast<std::int64_t>(y.size());
   std::vector<double> out(static_cast<std::size_t>(N * C), spread);
   for (std::int64_t n = 0; n < N; ++n) out[n * C + y[n]] = at_target;
   return {rounded_output<F>("loss", {N, C}, out)};
@@ -93,17 +50,11 @@ Outputs smooth_labels(const LossCase& c) {
 // ignoring -100 (its mean divides by W = sum of w[y] over the others).
 template <class F>
 Outputs fastai_label_smoothing_cross_entropy(const LossCase& c) {
-  const Tensor& in = required(c, "input");
-  const Tensor& target = required(c, "target");
-  if (in.shape.size() < 2)
-    throw InputError("inputs.input", c.loss + ": tuple index out of range (IndexError: output.size()[1] of input "
-                                              "shape " + shape_text(in.shape) + "; fastai needs (N, C, ...))");
-  const ClassLayout L = class_layout(c.loss, in.shape);
-  const Reduction red = parse_reduction(c.loss, c.params.text("reduction"), false);
-  const std::vector<std::int64_t> y = class_indices(c, target, L, in.shape);
-  check_class_weights(c, L);
-  check_class_indices(c.loss, L, y, kNllIgnore);
-  check_grad_output(c, reduced_shape(red, L.position_shape));
+  const checks::ClassIndexArgs args = checks::fastai_label_smoothing_args(c);
+  const Tensor& in = *c.find("input");
+  const ClassLayout& L = args.layout;
+  const Reduction red = args.reduction;
+  const std::vector<std::int64_t>& y = args.y;
   const double eps = c.params.real("eps"), keep = 1.0 - eps, Cd = static_cast<double>(L.classes);
   const std::vector<F> x = to_rows(L, values_as<F>(in));
   const std::vector<F> w = optional_values<F>(c, "weight"), go = optional_values<F>(c, "grad_output");
@@ -149,17 +100,11 @@ Outputs fastai_label_smoothing_cross_entropy(const LossCase& c) {
 // every row's (h_total) and reaches each target's log p divided by W.
 template <class F>
 Outputs issue11959_label_smoothing_cross_entropy(const LossCase& c) {
-  const Tensor& in = required(c, "input");
-  const Tensor& target = required(c, "target");
-  if (in.shape.size() > 2)
-    throw InputError("inputs.input", c.loss + ": input shape " + shape_text(in.shape) +
-                                              " is not supported: log_softmax(dim=-1) and nll_loss's class dimension 1 "
-                                              "differ beyond 2 dimensions (the oracle takes (C) or (N, C))");
-  const ClassLayout L = class_layout(c.loss, in.shape);
-  const Reduction red = parse_reduction(c.loss, c.params.text("reduction"), false);
-  const std::vector<std::int64_t> y = class_indices(c, target, L, in.shape);
-  check_class_indices(c.loss, L, y, kNllIgnore);
-  check_grad_output(c, reduced_shape(red, L.position_shape));
+  const checks::ClassIndexArgs args = checks::issue11959_label_smoothing_args(c);
+  const Tensor& in = *c.find("input");
+  const ClassLayout& L = args.layout;
+  const Reduction red = args.reduction;
+  const std::vector<std::int64_t>& y = args.y;
   const double eps = c.params.real("eps"), keep = 1.0 - eps, Cd = static_cast<double>(L.classes);
   const std::vector<F> x = values_as<F>(in), go = optional_values<F>(c, "grad_output");
   const std::int64_t P = L.positions(), C = L.classes;
@@ -200,47 +145,20 @@ Outputs issue11959_label_smoothing_cross_entropy(const LossCase& c) {
   return o;
 }
 
-// Shape (d0, ..., C), classes last: a position indexes the leading dimensions.
-ClassLayout last_axis_layout(const std::string& loss, const Shape& shape) {
-  if (shape.empty())
-    throw InputError("inputs.input", loss + ": input must have at least 1 dimension (classes last), got shape ()");
-  ClassLayout L;
-  L.unbatched = shape.size() == 1;
-  L.classes = shape.back();
-  L.position_shape.assign(shape.begin(), shape.end() - 1);
-  L.outer = element_count(L.position_shape);
-  return L;
-}
-
 // fairseq on log-probabilities (no softmax): with eps_i = epsilon / (C - 1),
 // loss = (1 - epsilon - eps_i) nll + eps_i smooth, formed as
 // (1 - epsilon)(-lp_y) + eps_i (-sum_{c != y} lp_c), equal in exact
 // arithmetic and free of the cancellation in 1 - epsilon - eps_i.
 template <class F>
 Outputs label_smoothed_nll_loss(const LossCase& c) {
-  const Tensor& in = required(c, "input");
-  const Tensor& target = required(c, "target");
-  const ClassLayout L = last_axis_layout(c.loss, in.shape);
-  const std::vector<std::int64_t> y = integer_values(c, target, "gather");
-  Shape with_one = L.position_shape;
-  with_one.push_back(1);
-  if (target.shape != L.position_shape && target.shape != with_one) {
-    if (target.shape.size() != in.shape.size() && target.shape.size() + 1 != in.shape.size())
-      throw InputError("inputs.target", c.loss + ": Index tensor must have the same number of dimensions as input tensor "
-                                                 "(target " + shape_text(target.shape) + ", input " +
-                                                 shape_text(in.shape) + ")");
-    throw InputError("inputs.target", c.loss + ": target shape " + shape_text(target.shape) + " is neither " +
-                                               shape_text(L.position_shape) + " nor " + shape_text(with_one) +
-                                               " (gather would read another block; the oracle takes these two only)");
-  }
-  check_index_bounds(c, target, y, static_cast<std::int64_t>(in.shape.size()) - 1, L.classes);
-  check_no_class_division_by_zero(c, L.classes - 1, "epsilon / (lprobs.size(-1) - 1) with one class");
-  std::optional<std::int64_t> ignore;
-  if (c.params.has("ignore_index")) ignore = c.params.integer("ignore_index");
-  const bool reduce_sum = c.params.boolean("reduce");
+  const checks::FairseqArgs args = checks::label_smoothed_nll_loss_args(c);
+  const Tensor& in = *c.find("input");
+  const ClassLayout& L = args.layout;
+  const std::vector<std::int64_t>& y = args.y;
+  const std::optional<std::int64_t> ignore = args.ignore_index;
+  const bool reduce_sum = args.reduce_sum;
   Shape unreduced = L.position_shape;
   if (ignore) unreduced.push_back(1);
-  check_grad_output(c, reduce_sum ? Shape{} : unreduced);
 
   const double epsilon = c.params.real("epsilon"), eps_i = epsilon / static_cast<double>(L.classes - 1);
   const double keep = 1.0 - epsilon;

@@ -1,9 +1,8 @@
-// The driver of `slace` (dlordinal's SLACELoss): the reference evaluator's
-// checks in dlordinal's order with its messages (reference/evaluate_slace.hpp),
-// then one O(C) row kernel per sample over threads.
+// The driver of `slace` (dlordinal's SLACELoss): the shared checks
+// (checks/slace.hpp), then one O(C) row kernel per sample over threads.
 #include <cmath>
 
-#include "core/hexfloat.hpp"
+#include "checks/slace.hpp"
 #include "optimized/driver.hpp"
 #include "optimized/evaluate_families.hpp"
 #include "optimized/reduce.hpp"
@@ -13,93 +12,15 @@ namespace lossoracle::optimized {
 
 namespace {
 
-ClassLayout batch_layout(const LossCase& c, const Tensor& in, bool softmax_first) {
-  if (in.shape.size() != 2) {
-    const std::string torch = in.shape.size() == 1 && softmax_first
-                                  ? "Dimension out of range (expected to be in range of [-1, 0], but got 1); "
-                                  : "";
-    throw InputError("inputs.input", c.loss + ": " + torch + "input must have shape (N, C), got " + shape_text(in.shape));
-  }
-  return class_layout(c.loss, in.shape);
-}
-
-std::vector<std::int64_t> row_targets(const LossCase& c, const Tensor& target, std::int64_t N) {
-  const bool flat = target.shape.size() == 1;
-  const bool col = target.shape.size() == 2 && target.shape[1] == 1;
-  if (!flat && !col)
-    throw InputError("inputs.target", c.loss + ": target must have shape (N) or (N, 1) with N = " + std::to_string(N) +
-                                          ", got " + shape_text(target.shape));
-  const std::int64_t M = target.shape[0];
-  if (M != N) {
-    const std::string torch = M != 1 && N != 1 ? "The size of tensor a (" + std::to_string(M) +
-                                                     ") must match the size of tensor b (" + std::to_string(N) +
-                                                     ") at non-singleton dimension 0; "
-                                               : "";
-    throw InputError("inputs.target", c.loss + ": " + torch + "target has " + std::to_string(M) +
-                                          " entries but the input has N = " + std::to_string(N) + " rows");
-  }
-  std::vector<std::int64_t> y(target.values.size());
-  for (std::size_t k = 0; k < y.size(); ++k) {
-    const double v = target.values[k];
-    if (!std::isfinite(v) || v != std::floor(v) || std::fabs(v) > 9.0e15)
-      throw InputError("inputs.target", c.loss + ": target" + index_text(target.shape, static_cast<std::int64_t>(k)) +
-                                            " = " + shortest_decimal(v) + " is not an integer class index");
-    y[k] = static_cast<std::int64_t>(v);
-  }
-  return y;
-}
-
 template <class F>
 Outputs slace(const LossCase& c) {
-  const Tensor& in = required(c, "input");
-  const Reduction red = parse_reduction(c.loss, c.params.text("reduction"), false);
-  const double alpha = c.params.real("alpha"), eps = c.params.real("epsilon");
-  const bool use_logits = c.params.boolean("use_logits");
-  const ClassLayout L = batch_layout(c, in, use_logits);
-  const std::int64_t N = L.outer, width = L.classes;
-  std::int64_t C = c.params.integer("num_classes");
-  if (C == -1) C = width;
-  if (C < 0)
-    throw InputError("params.num_classes", c.loss + ": num_classes must be a non-negative integer (or -1: the input's "
-                                                    "width), got " + std::to_string(C));
-  const Tensor& target = required(c, "target");
-  const std::vector<std::int64_t> y = row_targets(c, target, N);
-  for (std::size_t k = 0; k < y.size(); ++k) {
-    const std::string at = "target" + index_text(target.shape, static_cast<std::int64_t>(k));
-    if (C == 0)
-      throw InputError("inputs.target", c.loss + ": index is out of bounds for dimension with size 0 (" + at + " = " +
-                                            std::to_string(y[k]) + "; num_classes is 0)");
-    if (y[k] >= C || y[k] < -C)
-      throw InputError("inputs.target", c.loss + ": index " + std::to_string(y[k]) +
-                                            " is out of bounds for dimension 0 with size " + std::to_string(C) + " (" +
-                                            at + ")");
-    if (y[k] < 0)
-      throw InputError("inputs.target",
-                       c.loss + ": " + at + " = " + std::to_string(y[k]) +
-                           " is negative; dlordinal accepts it silently (soft labels measured from " +
-                           std::to_string(y[k]) + ", dominance row of class " + std::to_string(C + y[k]) +
-                           "), the oracle requires 0 <= target < num_classes = " + std::to_string(C));
-  }
-  if (width != C)
-    throw InputError("inputs.input", c.loss + ": Expected size for first two dimensions of batch2 tensor to be: [" +
-                                         std::to_string(N) + ", " + std::to_string(C) + "] but got: [" +
-                                         std::to_string(N) + ", " + std::to_string(width) + "].");
-  if (const Tensor* w = c.find("weight")) {
-    required(c, "weight");
-    if (w->shape.size() != 1 || w->shape[0] != C) {
-      const std::int64_t K = w->shape.empty() ? 0 : w->shape[0];
-      for (std::int64_t t : y)
-        if (t >= K)
-          throw InputError("inputs.weight", c.loss + ": index " + std::to_string(t) +
-                                                " is out of bounds for dimension 0 with size " + std::to_string(K) +
-                                                " (weight has shape " + shape_text(w->shape) + ", num_classes is " +
-                                                std::to_string(C) + ")");
-      throw InputError("inputs.weight", c.loss + ": weight must have shape " + shape_text({C}) + ", got " +
-                                            shape_text(w->shape) +
-                                            " (dlordinal reads weight[target] without checking its length)");
-    }
-  }
-  check_grad_output(c, red == Reduction::none ? Shape{N} : Shape{});
+  const checks::SlaceArgs a = checks::slace_args(c);
+  const Tensor& in = *c.find("input");
+  const Reduction red = a.reduction;
+  const std::int64_t N = a.layout.outer, C = a.classes;
+  const std::vector<std::int64_t>& y = a.y;
+  const double alpha = a.alpha, eps = a.epsilon;
+  const bool use_logits = a.use_logits;
 
   const std::vector<F> x = values_as<F>(in), w = optional_values<F>(c, "weight"), go = optional_values<F>(c, "grad_output");
   std::vector<double> per(N, 0.0);

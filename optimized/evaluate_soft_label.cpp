@@ -1,15 +1,15 @@
 // Drivers of the soft-label family (incendio 0.14.0's smooth_soft_labels,
 // soft_label_cross_entropy_with_logits, soft_label_cross_entropy and seed
-// 001's classification_mae_with_logits): the family's input checks in
-// incendio's order with the reference evaluator's words
-// (reference/evaluate_soft_label.hpp), then the row kernels of soft_label.hpp
-// over threads (classes last: rows are contiguous), then incendio's
+// 001's classification_mae_with_logits): the shared checks
+// (checks/soft_label.hpp: incendio's order and words), then the row kernels
+// of soft_label.hpp over threads (classes last: rows are contiguous), then incendio's
 // reductions along one dimension of the per-position tensor, each output
 // element summed in index order.
 #include <cmath>
 #include <cstdint>
 #include <string>
 
+#include "checks/soft_label.hpp"
 #include "optimized/driver.hpp"
 #include "optimized/evaluate_families.hpp"
 #include "optimized/reduce.hpp"
@@ -18,45 +18,6 @@
 namespace lossoracle::optimized {
 
 namespace {
-
-// The family's own checks, on validate.hpp's: written here because the
-// shared checks/ library had not reached main when this tier was bound;
-// they belong in checks/soft_label.hpp, called by the reference evaluator
-// too. tests/optimized/errors_test.cpp and rejections_test.cpp hold them to
-// the oracle's words. Order: alpha first (incendio's smooth_soft_labels runs
-// before anything touches the tensors), then the input's rank, the target's
-// shape, the reduction, grad_output.
-namespace soft_label_checks {
-
-// incendio raises InvalidArgumentError('Alpha must be non-negative.') (the
-// packaged 0.14.0 never imports the name: NameError; docs/spec.md S6.1).
-double alpha(const LossCase& c) {
-  const double a = c.params.real("alpha");
-  if (a < 0.0) throw InputError("params.alpha", c.loss + ": Alpha must be non-negative.");
-  return a;
-}
-
-// Shape (d0, ..., C), classes last: a position indexes the leading dimensions.
-ClassLayout last_axis_layout(const std::string& loss, const Shape& shape) {
-  if (shape.empty())
-    throw InputError("inputs.input", loss + ": input must have at least 1 dimension (classes last), got shape ()");
-  ClassLayout L;
-  L.unbatched = shape.size() == 1;
-  L.classes = shape.back();
-  L.position_shape.assign(shape.begin(), shape.end() - 1);
-  L.outer = element_count(L.position_shape);
-  return L;
-}
-
-// incendio and F.l1_loss broadcast; the oracle takes equal shapes only.
-void check_same_shape(const LossCase& c, const Tensor& input, const Tensor& target) {
-  if (target.shape != input.shape)
-    throw InputError("inputs.target", c.loss + ": target shape " + shape_text(target.shape) +
-                                          " must equal input shape " + shape_text(input.shape) +
-                                          " (the oracle does not broadcast)");
-}
-
-}  // namespace soft_label_checks
 
 // Tensor.sum(axis) / Tensor.mean(axis) of the per-position tensor: incendio's
 // res.sum(0) for the cross entropies, the notebook's .sum(-1) for the MAE. A
@@ -67,16 +28,13 @@ struct AxisReduction {
   Shape shape;                // of the loss, and of grad_output
   std::int64_t extent = 1, inner = 1;
 
-  AxisReduction(Reduction r, const Shape& positions, std::size_t axis)
-      : reduction(r), keeps(r == Reduction::none || positions.empty()) {
-    if (keeps) {
-      shape = r == Reduction::none ? positions : Shape{};
-      return;
-    }
-    extent = positions[axis];
-    for (std::size_t d = axis + 1; d < positions.size(); ++d) inner *= positions[d];
-    shape = positions;
-    shape.erase(shape.begin() + static_cast<std::ptrdiff_t>(axis));
+  explicit AxisReduction(const checks::SoftLabelArgs& a)
+      : reduction(a.reduction), keeps(a.reduction == Reduction::none || a.layout.position_shape.empty()),
+        shape(a.loss_shape) {
+    if (keeps) return;
+    const Shape& positions = a.layout.position_shape;
+    extent = positions[a.axis];
+    for (std::size_t d = a.axis + 1; d < positions.size(); ++d) inner *= positions[d];
   }
   std::int64_t slot(std::int64_t position) const {
     return keeps ? position : (position / (extent * inner)) * inner + position % inner;
@@ -108,10 +66,10 @@ struct AxisReduction {
 
 template <class F>
 Outputs smooth_soft_labels(const LossCase& c) {
-  const double alpha = soft_label_checks::alpha(c);
-  const Tensor& in = required(c, "input");
-  const ClassLayout L = soft_label_checks::last_axis_layout(c.loss, in.shape);
-  check_grad_output(c, in.shape);
+  const checks::SmoothSoftLabelsArgs a = checks::smooth_soft_labels_args(c);
+  const double alpha = a.alpha;
+  const ClassLayout& L = a.layout;
+  const Tensor& in = c.inputs.at("input");
   const std::vector<F> y = values_as<F>(in), go = optional_values<F>(c, "grad_output");
   std::vector<F> out(y.size()), grad(y.size());
   const Kernels<F>& k = kernels_for<F>(kernel_table());
@@ -128,15 +86,13 @@ enum class Kind { logits, probabilities, mae };
 
 template <class F, Kind K>
 Outputs soft_label_loss(const LossCase& c) {
-  const double alpha = K == Kind::mae ? 0.0 : soft_label_checks::alpha(c);
-  const Tensor& in = required(c, "input");
-  const Tensor& target = required(c, "target");
-  const ClassLayout L = soft_label_checks::last_axis_layout(c.loss, in.shape);
-  soft_label_checks::check_same_shape(c, in, target);
-  const Reduction red = parse_reduction(c.loss, c.params.text("reduction"), false);
+  const checks::SoftLabelArgs a =
+      K == Kind::mae ? checks::classification_mae_with_logits_args(c) : checks::soft_label_cross_entropy_args(c);
+  const double alpha = a.alpha;
+  const ClassLayout& L = a.layout;
   const Shape& positions = L.position_shape;
-  const AxisReduction along(red, positions, K == Kind::mae && !positions.empty() ? positions.size() - 1 : 0);
-  check_grad_output(c, along.shape);
+  const AxisReduction along(a);
+  const Tensor &in = c.inputs.at("input"), &target = c.inputs.at("target");
 
   const std::vector<F> x = values_as<F>(in), y = values_as<F>(target), go = optional_values<F>(c, "grad_output");
   const std::int64_t P = L.positions(), C = L.classes;

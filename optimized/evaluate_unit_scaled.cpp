@@ -1,11 +1,10 @@
-// The driver of unit_scaled_cross_entropy: unit_scaling's own checks in its
-// order with the reference evaluator's messages
-// (reference/evaluate_unit_scaled.hpp), then F.cross_entropy's, then the
-// tier's cross-entropy rows at z = mult x in binary64 (z is formed in
-// binary64 for float inputs too, so the rows run the double kernels) and the
-// scalings of unit_scaled.hpp.
+// The driver of unit_scaled_cross_entropy: the shared checks
+// (checks/unit_scaled.hpp), then the tier's cross-entropy rows at z = mult x
+// in binary64 (z is formed in binary64 for float inputs too, so the rows run
+// the double kernels) and the scalings of unit_scaled.hpp.
 #include <cmath>
 
+#include "checks/unit_scaled.hpp"
 #include "optimized/driver.hpp"
 #include "optimized/evaluate_families.hpp"
 #include "optimized/reduce.hpp"
@@ -16,58 +15,16 @@ namespace lossoracle::optimized {
 
 namespace {
 
-std::string unsupported(const std::string& arg) {
-  return "Support for the '" + arg +
-         "' argument has not been implemented for the unit-scaling library. Please remove it or replace it with its "
-         "default value.";
-}
-
-std::string torch_size(const Shape& s) {  // Python's repr of a torch.Size
-  std::string t = "torch.Size([";
-  for (std::size_t d = 0; d < s.size(); ++d) t += (d ? ", " : "") + std::to_string(s[d]);
-  return t + "])";
-}
-
 template <class F>
 Outputs unit_scaled_cross_entropy(const LossCase& c) {
-  const Tensor& in = required(c, "input");
-  const Tensor& target = required(c, "target");
-  if (c.find("weight")) throw InputError("inputs.weight", c.loss + ": " + unsupported("weight"));
-  // _validate compares with `!=`: -0.0 passes, NaN does not.
-  if (c.params.real("label_smoothing") != 0.0)
-    throw InputError("params.label_smoothing", c.loss + ": " + unsupported("label_smoothing"));
-  if (in.shape.size() != 1 && in.shape.size() != 2)
-    throw InputError("inputs.input", c.loss + ": cross_entropy input shape is " + torch_size(in.shape) +
-                                         ", but should be either (vocab_size,) or (batch_size, vocab_size)");
-  const ClassLayout L = class_layout(c.loss, in.shape);
-  if (L.classes == 1)
-    throw InputError("inputs.input", c.loss + ": float division by zero (ZeroDivisionError in the backward scale "
-                                              "vocab_size / (vocab_size - 1) ** 0.5 with vocab_size = 1)");
-  if (L.classes == 0)
-    throw InputError("inputs.input", c.loss + ": must be real number, not complex (TypeError: with vocab_size = 0 "
-                                              "the backward scale 0 / (-1) ** 0.5 is a Python complex)");
-  const Reduction red = parse_reduction(c.loss, c.params.text("reduction"), false);
-  const std::int64_t ignore = c.params.integer("ignore_index");
-  auto after_cross_entropy_checks = [&] {
-    if (red == Reduction::none)
-      throw InputError("params.reduction", c.loss + ": AssertionError (assert reduction == \"sum\", no message): "
-                                                    "unit_scaling's cross_entropy supports only reduction 'mean' "
-                                                    "and 'sum'");
-    if (red == Reduction::mean && L.outer == 0)
-      throw InputError("inputs.input", c.loss + ": division by zero (ZeroDivisionError: 1 / batch_size with "
-                                                "batch_size = 0 under reduction 'mean')");
-    check_grad_output(c, {});
-  };
-  const bool probabilities = target.shape == in.shape;
-  std::vector<std::int64_t> y;
-  if (probabilities) {
-    if (ignore >= 0)
-      throw InputError("params.ignore_index", c.loss + ": ignore_index is not supported for floating point target");
-  } else {
-    y = class_indices(c, target, L, in.shape);
-    check_class_indices(c.loss, L, y, ignore);
-  }
-  after_cross_entropy_checks();
+  const checks::UnitScaledArgs args = checks::unit_scaled_cross_entropy_args(c);
+  const Tensor& in = *c.find("input");
+  const Tensor& target = *c.find("target");
+  const ClassLayout& L = args.layout;
+  const Reduction red = args.reduction;
+  const std::int64_t ignore = args.ignore_index;
+  const bool probabilities = args.probabilities;
+  const std::vector<std::int64_t>& y = args.y;
 
   const double mult = c.params.real("mult");
   const std::vector<F> xf = values_as<F>(in), go = optional_values<F>(c, "grad_output");

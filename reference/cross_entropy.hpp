@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "checks/inputs.hpp"
 #include "reference/softmax.hpp"
 
 namespace lossoracle::reference {
@@ -17,20 +18,6 @@ struct IndexTargetOptions {
   Reduction reduction = Reduction::mean;
   std::int64_t ignore_index = -100;
 };
-
-// Validates class indices as PyTorch's nll_loss does, naming the position.
-inline void check_class_indices(const IndexTargetOptions& o, const ClassLayout& L,
-                                const std::vector<std::int64_t>& y) {
-  for (std::int64_t pos = 0; pos < static_cast<std::int64_t>(y.size()); ++pos) {
-    const std::int64_t t = y[pos];
-    if (t == o.ignore_index) continue;
-    if (t < 0 || t >= L.classes)
-      throw InputError("inputs.target", o.loss + ": Target " + std::to_string(t) + " is out of bounds. (target" +
-                                            index_text(L.position_shape, pos) + "; valid class indices are 0.." +
-                                            std::to_string(L.classes - 1) + ", or ignore_index " +
-                                            std::to_string(o.ignore_index) + ")");
-  }
-}
 
 template <class T>
 T class_weight(const std::vector<T>* weight, std::int64_t c) {
@@ -54,7 +41,7 @@ template <class T>
 LossResult<T> nll_loss(const IndexTargetOptions& o, const ClassLayout& L, const std::vector<T>& x,
                        const std::vector<std::int64_t>& y, const std::vector<T>* weight,
                        const std::vector<T>* grad_output) {
-  check_class_indices(o, L, y);
+  checks::check_class_indices(o.loss, L, y, o.ignore_index);
   LossResult<T> r;
   r.position_shape = L.position_shape;
   r.per_position.assign(L.positions(), T(0.0));
@@ -86,7 +73,7 @@ template <class T>
 LossResult<T> cross_entropy_index(const IndexTargetOptions& o, const ClassLayout& L, const std::vector<T>& x,
                                   const std::vector<std::int64_t>& y, const std::vector<T>* weight, double eps,
                                   const std::vector<T>* grad_output) {
-  check_class_indices(o, L, y);
+  checks::check_class_indices(o.loss, L, y, o.ignore_index);
   const bool smoothing = eps > 0.0;
   const T keep = smoothing ? T(T(1.0) - T(eps)) : T(1.0);
   const T spread = smoothing ? T(T(eps) / T(static_cast<double>(L.classes))) : T(0.0);

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "checks/inputs.hpp"
 #include "core/loss_case.hpp"
 #include "reference/layout.hpp"
 #include "reference/reduction.hpp"
@@ -37,21 +38,11 @@ const std::vector<T>* optional_values(const Inputs<T>& v, const std::string& nam
   return it == v.end() ? nullptr : &it->second;
 }
 
-// The named input, with its data checked against its shape; InputError if absent.
-const Tensor& required(const LossCase& c, const std::string& name);
-
-// Optional class weights must have shape (C): PyTorch's message otherwise.
-void check_class_weights(const LossCase& c, const ClassLayout& L);
-
-// An optional grad_output must have the output's shape.
-void check_grad_output(const LossCase& c, const Shape& expected);
-
-inline Shape reduced_shape(Reduction r, const Shape& per_position) {
-  return r == Reduction::none ? per_position : Shape{};
-}
-
-// Class-index targets: shape (N, d1..dk) or () unbatched, integral values.
-std::vector<std::int64_t> class_indices(const LossCase& c, const Tensor& target, const ClassLayout& L,
-                                        const Shape& input_shape);
+// The input checks (checks/inputs.hpp) under the reference tier's names.
+using checks::check_class_indices;
+using checks::check_class_weights;
+using checks::check_grad_output;
+using checks::class_indices;
+using checks::required;
 
 }  // namespace lossoracle::reference

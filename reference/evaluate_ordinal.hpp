@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/hexfloat.hpp"
 #include "reference/evaluate_slace.hpp"
 #include "reference/ordinal.hpp"
 

@@ -15,6 +15,7 @@
 #include <optional>
 #include <vector>
 
+#include "checks/label_smoothing.hpp"
 #include "reference/cross_entropy.hpp"
 #include "reference/soft_label.hpp"
 
@@ -36,9 +37,7 @@ LossResult<T> smooth_labels(const std::vector<std::int64_t>& y, std::int64_t cla
   return r;
 }
 
-// nll_loss's default ignore_index, which both fastai's and issue #11959's
-// losses inherit without exposing it.
-constexpr std::int64_t kNllDefaultIgnoreIndex = -100;
+using checks::kNllDefaultIgnoreIndex;  // fastai's and issue #11959's, inherited from nll_loss
 
 // fastai LabelSmoothingCrossEntropy (fastai 2.8.12, losses.py), class dim 1:
 //   logp = log_softmax(x, 1),  c = C

@@ -1,26 +1,19 @@
-// Reductions as PyTorch defines them, and the per-position cotangent that the
-// backward pass needs: for `none` the caller's grad_output (ones by default),
+// Reductions as PyTorch defines them (checks/reduction.hpp parses them), and
+// the per-position cotangent that the backward pass needs: for `none` the caller's grad_output (ones by default),
 // for `sum` the scalar grad_output, for `mean`/`batchmean` grad_output / D.
 #pragma once
 
 #include <string>
 #include <vector>
 
-#include "core/error.hpp"
+#include "checks/reduction.hpp"
 #include "core/tensor.hpp"
 
 namespace lossoracle::reference {
 
-enum class Reduction { none, sum, mean, batchmean };
-
-inline Reduction parse_reduction(const std::string& loss, const std::string& text, bool batchmean_allowed) {
-  if (text == "none") return Reduction::none;
-  if (text == "sum") return Reduction::sum;
-  if (text == "mean") return Reduction::mean;
-  if (text == "batchmean" && batchmean_allowed) return Reduction::batchmean;
-  throw InputError("params.reduction", loss + ": " + text + " is not a valid value for reduction (expected " +
-                                           (batchmean_allowed ? "none, sum, mean or batchmean)" : "none, sum or mean)"));
-}
+using checks::parse_reduction;
+using checks::reduced_shape;
+using checks::Reduction;
 
 template <class T>
 struct Reduced {

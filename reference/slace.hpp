@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "core/error.hpp"
 #include "reference/layout.hpp"
 #include "reference/number.hpp"
 #include "reference/reduction.hpp"

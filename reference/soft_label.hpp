@@ -23,18 +23,6 @@
 
 namespace lossoracle::reference {
 
-// Shape (d0, ..., d_{r-2}, C): a position indexes the leading dimensions.
-inline ClassLayout last_axis_layout(const std::string& loss, const Shape& shape) {
-  if (shape.empty())
-    throw InputError("inputs.input", loss + ": input must have at least 1 dimension (classes last), got shape ()");
-  ClassLayout L;
-  L.unbatched = shape.size() == 1;
-  L.classes = shape.back();
-  L.position_shape.assign(shape.begin(), shape.end() - 1);
-  L.outer = element_count(L.position_shape);
-  return L;
-}
-
 // Tensor.sum(dim)/Tensor.mean(dim) of the per-position tensor along `axis`;
 // a 0-dim tensor reduces to itself (PyTorch accepts dim 0 and -1 there).
 // Mean over an empty axis is 0/0 = NaN, as in PyTorch.

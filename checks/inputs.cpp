@@ -1,19 +1,15 @@
-#include "optimized/validate.hpp"
+#include "checks/inputs.hpp"
 
 #include <cmath>
 
 #include "core/hexfloat.hpp"
 
-namespace lossoracle::optimized {
+namespace lossoracle::checks {
 
 namespace {
 
-std::string sizes_text(const Shape& shape) {  // PyTorch prints sizes as [2, 4]
-  std::string s = "[";
-  for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + "]";
-}
-
+// PyTorch's own words for a class-index target of the wrong shape (nll_loss
+// and nll_loss2d/nd checks), so a user can search for them.
 std::string torch_target_shape_message(const Shape& input, const Shape& target) {
   if (input.size() == 1)
     return "Expected target to be 0D when input is 1D, but got target.dim =" + std::to_string(target.size());
@@ -28,36 +24,6 @@ std::string torch_target_shape_message(const Shape& input, const Shape& target) 
 }
 
 }  // namespace
-
-ClassLayout class_layout(const std::string& loss, const Shape& input) {
-  if (input.empty())
-    throw InputError("inputs.input", loss + ": input must have at least 1 dimension (C), got shape ()");
-  for (std::int64_t e : input)
-    if (e < 0) throw InputError("inputs.input", loss + ": negative extent in input shape " + shape_text(input));
-  ClassLayout L;
-  if (input.size() == 1) {
-    L.unbatched = true;
-    L.classes = input[0];
-    return L;
-  }
-  L.outer = input[0];
-  L.classes = input[1];
-  L.position_shape.push_back(input[0]);
-  for (std::size_t d = 2; d < input.size(); ++d) {
-    L.inner *= input[d];
-    L.position_shape.push_back(input[d]);
-  }
-  return L;
-}
-
-Reduction parse_reduction(const std::string& loss, const std::string& text, bool batchmean_allowed) {
-  if (text == "none") return Reduction::none;
-  if (text == "sum") return Reduction::sum;
-  if (text == "mean") return Reduction::mean;
-  if (text == "batchmean" && batchmean_allowed) return Reduction::batchmean;
-  throw InputError("params.reduction", loss + ": " + text + " is not a valid value for reduction (expected " +
-                                           (batchmean_allowed ? "none, sum, mean or batchmean)" : "none, sum or mean)"));
-}
 
 const Tensor& required(const LossCase& c, const std::string& name) {
   const Tensor* t = c.find(name);
@@ -89,15 +55,6 @@ void check_grad_output(const LossCase& c, const Shape& expected) {
                                                shape_text(expected) + ", got " + shape_text(g->shape));
 }
 
-std::string index_text(const Shape& shape, std::int64_t flat) {
-  std::vector<std::int64_t> idx(shape.size());
-  for (std::size_t d = shape.size(); d-- > 0;) {
-    idx[d] = shape[d] ? flat % shape[d] : 0;
-    flat = shape[d] ? flat / shape[d] : 0;
-  }
-  return shape_text(idx);
-}
-
 std::vector<std::int64_t> class_indices(const LossCase& c, const Tensor& target, const ClassLayout& L,
                                         const Shape& input_shape) {
   if (target.shape != L.position_shape)
@@ -118,17 +75,18 @@ std::vector<std::int64_t> class_indices(const LossCase& c, const Tensor& target,
   return y;
 }
 
-void check_class_indices(const std::string& loss, const ClassLayout& L, const std::vector<std::int64_t>& y,
-                         std::int64_t ignore_index) {
-  for (std::int64_t pos = 0; pos < static_cast<std::int64_t>(y.size()); ++pos) {
-    const std::int64_t t = y[pos];
-    if (t == ignore_index) continue;
-    if (t < 0 || t >= L.classes)
-      throw InputError("inputs.target", loss + ": Target " + std::to_string(t) + " is out of bounds. (target" +
-                                            index_text(L.position_shape, pos) + "; valid class indices are 0.." +
-                                            std::to_string(L.classes - 1) + ", or ignore_index " +
-                                            std::to_string(ignore_index) + ")");
-  }
+std::string target_out_of_range_message(const std::string& loss, const ClassLayout& L, std::int64_t position,
+                                        std::int64_t target, std::int64_t ignore_index) {
+  return loss + ": Target " + std::to_string(target) + " is out of bounds. (target" +
+         index_text(L.position_shape, position) + "; valid class indices are 0.." + std::to_string(L.classes - 1) +
+         ", or ignore_index " + std::to_string(ignore_index) + ")";
 }
 
-}  // namespace lossoracle::optimized
+void check_class_indices(const std::string& loss, const ClassLayout& L, const std::vector<std::int64_t>& y,
+                         std::int64_t ignore_index) {
+  for (std::int64_t pos = 0; pos < static_cast<std::int64_t>(y.size()); ++pos)
+    if (y[pos] != ignore_index && (y[pos] < 0 || y[pos] >= L.classes))
+      throw InputError("inputs.target", target_out_of_range_message(loss, L, pos, y[pos], ignore_index));
+}
+
+}  // namespace lossoracle::checks
