@@ -101,6 +101,20 @@ const Budget kBudgets[] = {
     {"misclass_b", "loss", 4, 1, 4, 1},
     {"misclass_b", "per_position", 4, 1, 4, 1},
     {"misclass_b", "grad_input", 0x1p21, 0x1p16, 8, 1},
+    {"smooth_soft_labels", "loss", 1, 1, 1, 1},
+    {"smooth_soft_labels", "grad_input", 1, 1, 1, 1},
+    {"soft_label_cross_entropy_with_logits", "loss", 2, 1, 2, 1},
+    {"soft_label_cross_entropy_with_logits", "per_position", 2, 1, 2, 1},
+    {"soft_label_cross_entropy_with_logits", "grad_input", 0x1p26, 1, 2, 1},
+    {"soft_label_cross_entropy_with_logits", "grad_target", 4, 1, 2, 1},
+    {"soft_label_cross_entropy", "loss", 2, 1, 2, 1},
+    {"soft_label_cross_entropy", "per_position", 2, 1, 2, 1},
+    {"soft_label_cross_entropy", "grad_input", 2, 1, 2, 1},
+    {"soft_label_cross_entropy", "grad_target", 2, 1, 2, 1},
+    {"classification_mae_with_logits", "loss", 16, 1, 2, 1},
+    {"classification_mae_with_logits", "per_position", 16, 1, 2, 1},
+    {"classification_mae_with_logits", "grad_input", 8, 1, 1, 1},
+    {"classification_mae_with_logits", "grad_target", 1, 1, 1, 1},
 };
 
 const Budget* budget_of(const std::string& loss, const std::string& output) {

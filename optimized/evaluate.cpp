@@ -31,6 +31,10 @@ const Binding kBindings[] = {
     {"misclass_a_logits", &misclass_a_logits_fn},
     {"misclass_b_as_published", &misclass_b_as_published_fn},
     {"misclass_b", &misclass_b_fn},
+    {"smooth_soft_labels", &smooth_soft_labels_fn},
+    {"soft_label_cross_entropy_with_logits", &soft_label_cross_entropy_with_logits_fn},
+    {"soft_label_cross_entropy", &soft_label_cross_entropy_fn},
+    {"classification_mae_with_logits", &classification_mae_with_logits_fn},
 };
 
 const Binding* find(const std::string& loss) {

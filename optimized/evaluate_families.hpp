@@ -29,5 +29,9 @@ FamilyFn misclass_a_fn(Precision p);
 FamilyFn misclass_a_logits_fn(Precision p);
 FamilyFn misclass_b_as_published_fn(Precision p);
 FamilyFn misclass_b_fn(Precision p);
+FamilyFn smooth_soft_labels_fn(Precision p);
+FamilyFn soft_label_cross_entropy_with_logits_fn(Precision p);
+FamilyFn soft_label_cross_entropy_fn(Precision p);
+FamilyFn classification_mae_with_logits_fn(Precision p);
 
 }  // namespace lossoracle::optimized

@@ -1,7 +1,7 @@
 // The per-row kernels of the optimized tier, compiled once per instruction
 // set (kernels_isa.cpp built as kernels_avx512, kernels_avx2, kernels_sse4,
 // kernels_scalar) and chosen at run time for the machine. Family headers
-// (softmax.hpp, cross_entropy.hpp, kl_div.hpp, label_smoothing.hpp, ...) hold the math; this header only
+// (softmax.hpp, cross_entropy.hpp, kl_div.hpp, label_smoothing.hpp, soft_label.hpp, ...) hold the math; this header only
 // names the entry points, so the drivers (evaluate_*.cpp) need no ISA flags.
 //
 // Rows are contiguous here: drivers gather the strided rows of K-dim inputs.
@@ -95,6 +95,16 @@ struct Kernels {
                     F* grad);
   double (*accumulating_row)(const F* x, std::int64_t C, const OrdinalTarget& t, bool use_logits, LogBase base,
                              double g, F* grad);
+  // The soft-label family (soft_label.hpp), classes last; alpha: incendio's
+  // smoothing (0: none); s: the cotangent of the row's loss; grads not null.
+  // out = smooth_soft_labels(y), grad = g (null: ones) where the label passes the gradient.
+  void (*smooth_soft_labels_row)(const F* y, const F* g, std::int64_t C, double alpha, F* out, F* grad);
+  double (*soft_ce_logits_row)(const F* x, const F* y, std::int64_t C, double alpha, double s, F* grad_input,
+                               F* grad_target);
+  // *loss_lo: the row's loss minus the returned value (terms may cancel).
+  double (*soft_ce_probs_row)(const F* p, const F* y, std::int64_t C, double alpha, double s, F* grad_input,
+                              F* grad_target, double* loss_lo);
+  double (*mae_logits_row)(const F* x, const F* y, std::int64_t C, double s, F* grad_input, F* grad_target);
 };
 
 struct KernelTable {

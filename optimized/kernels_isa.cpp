@@ -9,6 +9,7 @@
 #include "optimized/label_smoothing.hpp"
 #include "optimized/ordinal.hpp"
 #include "optimized/slace.hpp"
+#include "optimized/soft_label.hpp"
 #include "optimized/softmax.hpp"
 
 #define LOSSORACLE_CAT2(a, b) a##b
@@ -28,12 +29,14 @@ Kernels<F> make() {
           &k::smoothed_ce_row<F>,
           &k::per_pair_ce_row<F>, &k::misclass_a_row<F>, &k::misclass_a_logits_row<F>, &k::misclass_b_clamped_row<F>,
           &k::misclass_b_row<F>,
-          &k::ordinal_target,     &k::sord_row<F>,       &k::oll_row<F>,            &k::accumulating_row<F>};
+          &k::ordinal_target,     &k::sord_row<F>,       &k::oll_row<F>,            &k::accumulating_row<F>,
+          &k::smooth_soft_labels_row<F>, &k::soft_ce_logits_row<F>, &k::soft_ce_probs_row<F>, &k::mae_logits_row<F>};
 }
 
 }  // namespace
 
-const KernelTable& LOSSORACLE_CAT(kernel_table_, LOSSORACLE_ISA)() {
+// The object's one visible symbol (optimized/CMakeLists.txt localizes the rest).
+__attribute__((visibility("default"))) const KernelTable& LOSSORACLE_CAT(kernel_table_, LOSSORACLE_ISA)() {
   static const KernelTable table{LOSSORACLE_STR(LOSSORACLE_ISA), make<float>(), make<double>()};
   return table;
 }

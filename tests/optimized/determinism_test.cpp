@@ -71,6 +71,15 @@ std::vector<LossCase> cases() {
       {{"input", random_tensor({N, C}, g, 0, 1)}, {"target", random_classes({N}, C, g)}, {"cost_matrix", D}});
   add("misclass_b_as_published", {},
       {{"input", random_tensor({N, C}, g, 0, 3)}, {"target", random_classes({N}, C, g)}, {"cost_matrix", D}});
+  // Classes last; the 3-dim cases reduce along dimension 0 (incendio) and
+  // along the last leading dimension (the MAE), one sum per output element.
+  add("smooth_soft_labels", {{"alpha", 0.3}}, {{"input", random_tensor({N, C}, g, -0.1, 1)}});
+  add("soft_label_cross_entropy_with_logits", {{"alpha", 0.2}, {"reduction", std::string("mean")}},
+      {{"input", random_tensor({40, 75, C}, g, -5, 5)}, {"target", random_tensor({40, 75, C}, g, 0, 1)}});
+  add("soft_label_cross_entropy", {{"alpha", 0.1}, {"reduction", std::string("sum")}},
+      {{"input", random_tensor({N, C}, g, 0, 1)}, {"target", random_tensor({N, C}, g, 0, 1)}});
+  add("classification_mae_with_logits", {{"reduction", std::string("mean")}},
+      {{"input", random_tensor({40, 75, C}, g, -5, 5)}, {"target", random_tensor({40, 75, C}, g, 0, 1)}});
   return out;
 }
 

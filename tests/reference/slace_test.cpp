@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "core/hexfloat.hpp"
 #include "core/loss_list.hpp"
 #include "reference/slace.hpp"
 #include "tests/support/oracle_case.hpp"
