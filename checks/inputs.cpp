@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "checks/integer_targets.hpp"
 #include "core/hexfloat.hpp"
 
 namespace lossoracle::checks {
@@ -24,6 +25,18 @@ std::string torch_target_shape_message(const Shape& input, const Shape& target) 
 }
 
 }  // namespace
+
+std::vector<std::int64_t> integer_class_indices(const LossCase& c, const Tensor& target) {
+  std::vector<std::int64_t> y(target.values.size());
+  for (std::size_t k = 0; k < y.size(); ++k) {
+    const double v = target.values[k];
+    if (!std::isfinite(v) || v != std::floor(v) || std::fabs(v) > 9.0e15)
+      throw InputError("inputs.target", c.loss + ": target" + index_text(target.shape, static_cast<std::int64_t>(k)) +
+                                            " = " + shortest_decimal(v) + " is not an integer class index");
+    y[k] = static_cast<std::int64_t>(v);
+  }
+  return y;
+}
 
 const Tensor& required(const LossCase& c, const std::string& name) {
   const Tensor* t = c.find(name);
@@ -64,15 +77,7 @@ std::vector<std::int64_t> class_indices(const LossCase& c, const Tensor& target,
                          shape_text(L.position_shape) + " (class indices)" +
                          (c.loss == "cross_entropy" ? " or " + shape_text(input_shape) + " (class probabilities)" : "") +
                          ", got " + shape_text(target.shape) + ")");
-  std::vector<std::int64_t> y(target.values.size());
-  for (std::size_t k = 0; k < y.size(); ++k) {
-    const double v = target.values[k];
-    if (!std::isfinite(v) || v != std::floor(v) || std::fabs(v) > 9.0e15)
-      throw InputError("inputs.target", c.loss + ": target" + index_text(target.shape, static_cast<std::int64_t>(k)) +
-                                            " = " + shortest_decimal(v) + " is not an integer class index");
-    y[k] = static_cast<std::int64_t>(v);
-  }
-  return y;
+  return integer_class_indices(c, target);
 }
 
 std::string target_out_of_range_message(const std::string& loss, const ClassLayout& L, std::int64_t position,

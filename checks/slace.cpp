@@ -1,9 +1,8 @@
 #include "checks/slace.hpp"
 
-#include <cmath>
 #include <string>
 
-#include "core/hexfloat.hpp"
+#include "checks/integer_targets.hpp"
 
 namespace lossoracle::checks {
 
@@ -35,15 +34,7 @@ std::vector<std::int64_t> row_targets(const LossCase& c, const Tensor& target, s
     throw InputError("inputs.target", c.loss + ": " + torch + "target has " + std::to_string(M) +
                                           " entries but the input has N = " + std::to_string(N) + " rows");
   }
-  std::vector<std::int64_t> y(target.values.size());
-  for (std::size_t k = 0; k < y.size(); ++k) {
-    const double v = target.values[k];
-    if (!std::isfinite(v) || v != std::floor(v) || std::fabs(v) > 9.0e15)
-      throw InputError("inputs.target", c.loss + ": target" + index_text(target.shape, static_cast<std::int64_t>(k)) +
-                                            " = " + shortest_decimal(v) + " is not an integer class index");
-    y[k] = static_cast<std::int64_t>(v);
-  }
-  return y;
+  return integer_class_indices(c, target);
 }
 
 void check_row_grad_output(const LossCase& c, Reduction r, std::int64_t N) {
