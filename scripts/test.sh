@@ -4,7 +4,7 @@
 # FUZZ_SECONDS, 60 by default (scripts/fuzz.sh; FUZZ_SECONDS=0 leaves it out).
 # LOSSORACLE_SANITIZE=1 also builds and runs the core/, cli/ and certify/
 # tests with ASan + UBSan (scripts/sanitize.sh; docs/certify.md, "Robustness
-# checks in CI", says why it is not on by default yet).
+# checks in CI", says why it is not on by default yet: its cost).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
