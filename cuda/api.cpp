@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "core/error.hpp"
+#include "cuda/api_unit_scaled.hpp"
 
 namespace lossoracle::cuda {
 
@@ -18,7 +19,10 @@ std::size_t accumulate_bytes(Dtype d) { return d == Dtype::float64 ? 8 : 4; }
 
 std::size_t round_up(std::size_t n) { return (n + 255) / 256 * 256; }
 
-bool class_indices(const Problem& p) { return p.kind == Kind::nll_loss || p.kind == Kind::cross_entropy_index; }
+bool class_indices(const Problem& p) {
+  return p.kind == Kind::nll_loss || p.kind == Kind::cross_entropy_index ||
+         p.kind == Kind::unit_scaled_index;
+}
 
 std::int64_t loss_rows(const Problem& p) { return p.kind == Kind::kl_div ? p.elements() : p.positions(); }
 
@@ -118,6 +122,8 @@ void enqueue(const Problem& p, Dtype d, const DeviceTensors& t, void* workspace,
   rt.grad = t.grad_input;
 
   switch (p.kind) {
+    case Kind::unit_scaled_index:
+    case Kind::unit_scaled_probs: enqueue_unit_scaled(p, d, t, w, rp, rt, stream); break;
     case Kind::log_softmax:
     case Kind::softmax:
       rp.reduce = false;

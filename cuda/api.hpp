@@ -48,6 +48,8 @@ struct DeviceTensors {
   void* per_position = nullptr;  // the reduction='none' values under sum or mean (under none: `loss` holds them)
   void* grad_input = nullptr;
   void* grad_target = nullptr;   // cross_entropy with probabilities, kl_div
+  void* grad_input_unit_scaled = nullptr;   // unit_scaled_cross_entropy: the library's backward output
+  void* grad_target_unit_scaled = nullptr;  // unit_scaled_cross_entropy with probabilities: dS/dt
 };
 
 std::size_t workspace_bytes(const Problem& p, Dtype dtype);

@@ -123,11 +123,16 @@ std::vector<double> download(const DeviceBuffer& b, std::size_t count, Dtype d) 
 double round_to_storage(double v, Dtype d) { return decode(encode({v}, d), d)[0]; }
 
 std::vector<HostOutput> evaluate_on_device(const LossCase& c, Dtype d, bool grad_in_place) {
-  const Problem p = problem_from_case(c);
+  return evaluate_on_device(problem_from_case(c), c, d, grad_in_place);
+}
+
+std::vector<HostOutput> evaluate_on_device(const Problem& p, const LossCase& c, Dtype d, bool grad_in_place) {
   const Tensor& input = *c.find("input");
   const std::size_t n = input.values.size();
   const std::size_t P = static_cast<std::size_t>(p.positions());
-  const bool indices = p.kind == Kind::nll_loss || p.kind == Kind::cross_entropy_index;
+  const bool indices = p.kind == Kind::nll_loss || p.kind == Kind::cross_entropy_index ||
+                       p.kind == Kind::unit_scaled_index;
+  const bool unit_scaled = p.kind == Kind::unit_scaled_index || p.kind == Kind::unit_scaled_probs;
 
   auto x = upload(encode(input.values, d));
   std::unique_ptr<DeviceBuffer> target, weight, grad_output;
@@ -150,6 +155,8 @@ std::vector<HostOutput> evaluate_on_device(const LossCase& c, Dtype d, bool grad
   DeviceBuffer grad_target(p.has_grad_target() ? n * bytes_of(d) : 0);
   std::unique_ptr<DeviceBuffer> grad_separate;
   if (!grad_in_place) grad_separate = std::make_unique<DeviceBuffer>(n * bytes_of(d));
+  DeviceBuffer grad_input_unit_scaled(unit_scaled ? n * bytes_of(d) : 0);
+  DeviceBuffer grad_target_unit_scaled(unit_scaled && p.has_grad_target() ? n * bytes_of(d) : 0);
   const std::size_t ws_bytes = workspace_bytes(p, d);
   DeviceBuffer workspace(ws_bytes);
 
@@ -162,6 +169,8 @@ std::vector<HostOutput> evaluate_on_device(const LossCase& c, Dtype d, bool grad
   t.per_position = p.has_per_position() ? per_position.p : nullptr;
   t.grad_input = grad_in_place ? x->p : grad_separate->p;
   t.grad_target = p.has_grad_target() ? grad_target.p : nullptr;
+  t.grad_input_unit_scaled = grad_input_unit_scaled.p;
+  t.grad_target_unit_scaled = grad_target_unit_scaled.p;
   run(p, d, t, workspace.p, ws_bytes, nullptr);
   check(cudaDeviceSynchronize(), "kernel execution");
 
@@ -174,6 +183,9 @@ std::vector<HostOutput> evaluate_on_device(const LossCase& c, Dtype d, bool grad
   }
   out.push_back({"grad_input", p.input_shape, download(grad_in_place ? *x : *grad_separate, n, d)});
   if (p.has_grad_target()) out.push_back({"grad_target", c.find("target")->shape, download(grad_target, n, d)});
+  if (unit_scaled) out.push_back({"grad_input_unit_scaled", p.input_shape, download(grad_input_unit_scaled, n, d)});
+  if (unit_scaled && p.has_grad_target())
+    out.push_back({"grad_target_unit_scaled", p.input_shape, download(grad_target_unit_scaled, n, d)});
   return out;
 }
 

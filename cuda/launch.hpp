@@ -67,4 +67,10 @@ cudaError_t kl_div(Storage s, std::int64_t elements, bool log_target, bool reduc
 cudaError_t reduce_loss(Storage s, std::int64_t n, double divisor, bool divisor_on_device, void* loss,
                         const Workspace& w, cudaStream_t stream);
 
+// unit_scaled_cross_entropy (cuda/unit_scaled.cu): the row kernel of its
+// class-index or probability policy (p.kind), p.divisor = B. target_divided:
+// the probability kernel's second pass, writing grad_target = dS/dt / B only.
+cudaError_t unit_scaled_rows(Storage s, const RowProblem& p, const RowTensors& t, const Workspace& w, double mult,
+                             bool mean, bool target_divided, cudaStream_t stream);
+
 }  // namespace lossoracle::cuda::launch

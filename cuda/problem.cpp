@@ -35,7 +35,15 @@ Shape Problem::loss_shape() const {
 }
 
 const std::vector<std::string>& cuda_loss_names() {
-  static const std::vector<std::string> names{"log_softmax", "softmax", "nll_loss", "cross_entropy", "kl_div"};
+  // One line per registry name.
+  static const std::vector<std::string> names{
+      "log_softmax",
+      "softmax",
+      "nll_loss",
+      "cross_entropy",
+      "kl_div",
+      "unit_scaled_cross_entropy",
+  };
   return names;
 }
 
@@ -47,6 +55,7 @@ Problem problem_from_case(const LossCase& c) {
   Problem p;
   p.loss = c.loss;
   p.has_grad_output = c.find("grad_output") != nullptr;
+  if (c.loss == "unit_scaled_cross_entropy") return unit_scaled_problem(c);
   if (c.loss == "log_softmax" || c.loss == "softmax") {
     p.kind = c.loss == "softmax" ? Kind::softmax : Kind::log_softmax;
     const checks::ClassLayout L = checks::softmax_args(c);
@@ -68,8 +77,9 @@ Problem problem_from_case(const LossCase& c) {
   }
   if (c.loss != "nll_loss" && c.loss != "cross_entropy") {
     checks::required(c, "input");
-    throw InputError("loss", c.loss + ": not implemented by the CUDA tier (it computes log_softmax, softmax, "
-                                      "nll_loss, cross_entropy and kl_div)");
+    std::string computed;
+    for (const std::string& n : cuda_loss_names()) computed += (computed.empty() ? "" : ", ") + n;
+    throw InputError("loss", c.loss + ": not implemented by the CUDA tier (it computes " + computed + ")");
   }
   const checks::CrossEntropyArgs a = c.loss == "nll_loss" ? checks::nll_loss_args(c) : checks::cross_entropy_args(c);
   set_class_layout(p, c.find("input")->shape, a.layout);

@@ -68,7 +68,11 @@ TEST(HostCore, HardRowsKeepRelativeAccuracy) {
            R"({"loss":"cross_entropy","params":{"reduction":"sum","label_smoothing":0.25},"inputs":{"input":{"shape":[1,4],"data":["0x1p+0","0x1p+0","0x1p+0","0x1p+0"]},"target":{"shape":[1],"data":["0x1p+0"]}}})",
            R"({"loss":"cross_entropy","params":{"reduction":"mean"},"inputs":{"input":{"shape":[2,3],"data":["-inf","0x1p+0","0x1p-1","-inf","-inf","-inf"]},"target":{"shape":[2],"data":["0x1p+0","0x0p+0"]}}})",
            R"({"loss":"softmax","params":{},"inputs":{"input":{"shape":[1,3],"data":["0x1p+2","0x1p+2","-0x1p+4"]}}})",
-           R"({"loss":"log_softmax","params":{},"inputs":{"input":{"shape":[3],"data":["0x1.8p+6","0x0p+0","0x1p+0"]}}})"}) {
+           R"({"loss":"log_softmax","params":{},"inputs":{"input":{"shape":[3],"data":["0x1.8p+6","0x0p+0","0x1p+0"]}}})",
+           // z = mult x with mult = 0.3f: rounding z_0 = 75.000003 to 75 would cost 50 ulps of the
+           // dominant row's loss (~e^-74); the second row has equal logits (exact zero gradients).
+           R"({"loss":"unit_scaled_cross_entropy","params":{"reduction":"sum","mult":0.30000001192092896},"inputs":{"input":{"shape":[2,3],"data":["0x1.f4p+7","-0x1.ep+5","0x1p+2","0x1p+0","0x1p+0","0x1p+0"]},"target":{"shape":[2],"data":["0x0p+0","0x1p+1"]}}})",
+           R"({"loss":"unit_scaled_cross_entropy","params":{"reduction":"mean","mult":-1.5},"inputs":{"input":{"shape":[1,3],"data":["-0x1.4p+6","0x0p+0","0x1.8p+3"]},"target":{"shape":[1,3],"data":["0x1p+0","0x0p+0","0x0p+0"]}}})"}) {
     check_case<float>(nlohmann::json::parse(text), worst, on_host<float>);
     check_case<double>(nlohmann::json::parse(text), worst, on_host<double>);
   }
@@ -83,7 +87,11 @@ TEST(HostCore, RejectsLikeTheReference) {
            R"({"loss":"cross_entropy","params":{},"inputs":{"input":{"shape":[2,3],"data":["0x0p+0","0x0p+0","0x0p+0","0x0p+0","0x0p+0","0x0p+0"]},"target":{"shape":[3],"data":["0x0p+0","0x0p+0","0x0p+0"]}}})",
            R"({"loss":"cross_entropy","params":{},"inputs":{"input":{"shape":[1,2],"data":["0x0p+0","0x0p+0"]},"target":{"shape":[1],"data":["0x0p+0"]},"weight":{"shape":[3],"data":["0x1p+0","0x1p+0","0x1p+0"]}}})",
            R"({"loss":"cross_entropy","params":{"label_smoothing":1.5},"inputs":{"input":{"shape":[1,2],"data":["0x0p+0","0x0p+0"]},"target":{"shape":[1],"data":["0x0p+0"]}}})",
-           R"({"loss":"kl_div","params":{},"inputs":{"input":{"shape":[2],"data":["0x0p+0","0x0p+0"]},"target":{"shape":[1],"data":["0x0p+0"]}}})"}) {
+           R"({"loss":"kl_div","params":{},"inputs":{"input":{"shape":[2],"data":["0x0p+0","0x0p+0"]},"target":{"shape":[1],"data":["0x0p+0"]}}})",
+           R"({"loss":"unit_scaled_cross_entropy","params":{},"inputs":{"input":{"shape":[2,1],"data":["0x0p+0","0x0p+0"]},"target":{"shape":[2],"data":["0x0p+0","0x0p+0"]}}})",
+           R"({"loss":"unit_scaled_cross_entropy","params":{"reduction":"none"},"inputs":{"input":{"shape":[1,2],"data":["0x0p+0","0x0p+0"]},"target":{"shape":[1],"data":["0x0p+0"]}}})",
+           R"({"loss":"unit_scaled_cross_entropy","params":{},"inputs":{"input":{"shape":[2,3],"data":["0x0p+0","0x0p+0","0x0p+0","0x0p+0","0x0p+0","0x0p+0"]},"target":{"shape":[2],"data":["0x0p+0","0x1.8p+1"]}}})",
+           R"({"loss":"unit_scaled_cross_entropy","params":{},"inputs":{"input":{"shape":[1,2,1],"data":["0x0p+0","0x0p+0"]},"target":{"shape":[1,1],"data":["0x0p+0"]}}})"}) {
     const LossCase c = testing_support::resolved_case(std::string(text));
     std::string expected = "(none)";
     try {

@@ -12,6 +12,7 @@
 #include "cuda/host_tier.hpp"
 #include "cuda/problem.hpp"
 #include "tests/cuda/accuracy.hpp"
+#include "tests/cuda/scales_unit_scaled.hpp"
 #include "tests/support/oracle_case.hpp"
 
 namespace lossoracle::cuda_testing {
@@ -25,7 +26,7 @@ inline const cuda::HostOutput* find_output(const std::vector<cuda::HostOutput>& 
 // Which outputs are compared row-normwise (see accuracy.hpp).
 inline bool rowwise(const std::string& loss, const std::string& output) {
   if (loss == "kl_div") return false;
-  if (output == "grad_input" || output == "grad_target") return true;
+  if (output.rfind("grad_", 0) == 0) return true;  // grad_input, grad_target and their unit-scaled forms
   return loss == "softmax" && output == "loss";
 }
 
@@ -37,6 +38,7 @@ inline std::vector<double> input_values(const LossCase& c, const char* name) {
 // The term magnitudes of softmax's gradient and of kl_div (accuracy.hpp);
 // empty where the row scales apply.
 inline std::vector<double> term_scales(const LossCase& c, const reference::OracleAnswer& a, const std::string& output) {
+  if (c.loss == "unit_scaled_cross_entropy") return unit_scaled_term_scales(c, output);
   std::vector<double> s;
   const std::vector<double> g = input_values(c, "grad_output");
   if (c.loss == "softmax" && output == "grad_input") {
