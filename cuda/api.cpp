@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "core/error.hpp"
+#include "cuda/api_label_smoothing.hpp"
 #include "cuda/api_unit_scaled.hpp"
 
 namespace lossoracle::cuda {
@@ -21,7 +22,8 @@ std::size_t round_up(std::size_t n) { return (n + 255) / 256 * 256; }
 
 bool class_indices(const Problem& p) {
   return p.kind == Kind::nll_loss || p.kind == Kind::cross_entropy_index ||
-         p.kind == Kind::unit_scaled_index;
+         p.kind == Kind::unit_scaled_index ||
+         p.kind == Kind::smooth_labels || p.kind == Kind::fastai_label_smoothing || p.kind == Kind::label_smoothed_nll;
 }
 
 std::int64_t loss_rows(const Problem& p) { return p.kind == Kind::kl_div ? p.elements() : p.positions(); }
@@ -91,7 +93,7 @@ Problem cross_entropy_problem(std::int64_t N, std::int64_t C, Reduction reductio
 
 void enqueue(const Problem& p, Dtype d, const DeviceTensors& t, void* workspace, std::size_t workspace_size,
              cudaStream_t stream) {
-  if (!t.input && p.elements() > 0) throw InputError("inputs.input", p.loss + ": input is a null device pointer");
+  if (!t.input && p.elements() > 0 && p.kind != Kind::smooth_labels) throw InputError("inputs.input", p.loss + ": input is a null device pointer");
   if (!t.loss) throw InputError("outputs.loss", p.loss + ": the loss output is a null device pointer");
   if (p.kind != Kind::log_softmax && p.kind != Kind::softmax && !t.target && p.positions() > 0)
     throw InputError("inputs.target", p.loss + ": target is a null device pointer");
@@ -124,6 +126,9 @@ void enqueue(const Problem& p, Dtype d, const DeviceTensors& t, void* workspace,
   switch (p.kind) {
     case Kind::unit_scaled_index:
     case Kind::unit_scaled_probs: enqueue_unit_scaled(p, d, t, w, rp, rt, stream); break;
+    case Kind::smooth_labels:
+    case Kind::fastai_label_smoothing:
+    case Kind::label_smoothed_nll: enqueue_label_smoothing(p, d, t, w, rp, rt, stream); break;
     case Kind::log_softmax:
     case Kind::softmax:
       rp.reduce = false;

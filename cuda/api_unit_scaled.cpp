@@ -27,9 +27,9 @@ void enqueue_unit_scaled(const Problem& p, Dtype d, const DeviceTensors& t, cons
   } else {
     rt.target = static_cast<const std::int64_t*>(t.target);
   }
-  check(launch::unit_scaled_rows(d, rp, rt, w, p.mult, mean, false, stream), "unit_scaled_cross_entropy kernel");
   if (probs && t.grad_target) {
-    // Second pass: grad_target = dS/dt / B, rounded once.
+    // grad_target = dS/dt / B, rounded once; first, as the main pass may
+    // write the gradient over the logits.
     launch::RowTensors second = rt;
     second.value = second.grad = second.per_position = nullptr;
     second.grad_target = t.grad_target;
@@ -37,6 +37,7 @@ void enqueue_unit_scaled(const Problem& p, Dtype d, const DeviceTensors& t, cons
     rp2.reduce = false;
     check(launch::unit_scaled_rows(d, rp2, second, w, p.mult, mean, true, stream), "unit_scaled_cross_entropy kernel");
   }
+  check(launch::unit_scaled_rows(d, rp, rt, w, p.mult, mean, false, stream), "unit_scaled_cross_entropy kernel");
   check(launch::reduce_loss(d, rp.rows, mean ? rp.divisor : 1.0, false, t.loss, w, stream), "reduction");
 }
 

@@ -127,11 +127,15 @@ std::vector<HostOutput> evaluate_on_device(const LossCase& c, Dtype d, bool grad
 }
 
 std::vector<HostOutput> evaluate_on_device(const Problem& p, const LossCase& c, Dtype d, bool grad_in_place) {
-  const Tensor& input = *c.find("input");
+  const Tensor* input_tensor = c.find("input");  // smooth_labels has none
+  const Tensor input = input_tensor ? *input_tensor : Tensor{};
   const std::size_t n = input.values.size();
   const std::size_t P = static_cast<std::size_t>(p.positions());
   const bool indices = p.kind == Kind::nll_loss || p.kind == Kind::cross_entropy_index ||
-                       p.kind == Kind::unit_scaled_index;
+                       p.kind == Kind::unit_scaled_index ||
+                       p.kind == Kind::smooth_labels || p.kind == Kind::fastai_label_smoothing ||
+                       p.kind == Kind::label_smoothed_nll;
+  const bool fairseq = p.kind == Kind::label_smoothed_nll;
   const bool unit_scaled = p.kind == Kind::unit_scaled_index || p.kind == Kind::unit_scaled_probs;
 
   auto x = upload(encode(input.values, d));
@@ -157,6 +161,7 @@ std::vector<HostOutput> evaluate_on_device(const Problem& p, const LossCase& c, 
   if (!grad_in_place) grad_separate = std::make_unique<DeviceBuffer>(n * bytes_of(d));
   DeviceBuffer grad_input_unit_scaled(unit_scaled ? n * bytes_of(d) : 0);
   DeviceBuffer grad_target_unit_scaled(unit_scaled && p.has_grad_target() ? n * bytes_of(d) : 0);
+  DeviceBuffer nll_loss(fairseq ? std::max<std::size_t>(loss_count, 1) * bytes_of(d) : 0);
   const std::size_t ws_bytes = workspace_bytes(p, d);
   DeviceBuffer workspace(ws_bytes);
 
@@ -167,10 +172,11 @@ std::vector<HostOutput> evaluate_on_device(const Problem& p, const LossCase& c, 
   t.grad_output = grad_output ? grad_output->p : nullptr;
   t.loss = loss.p;
   t.per_position = p.has_per_position() ? per_position.p : nullptr;
-  t.grad_input = grad_in_place ? x->p : grad_separate->p;
+  t.grad_input = !p.has_grad_input() ? nullptr : grad_in_place ? x->p : grad_separate->p;
   t.grad_target = p.has_grad_target() ? grad_target.p : nullptr;
   t.grad_input_unit_scaled = grad_input_unit_scaled.p;
   t.grad_target_unit_scaled = grad_target_unit_scaled.p;
+  t.nll_loss = nll_loss.p;
   run(p, d, t, workspace.p, ws_bytes, nullptr);
   check(cudaDeviceSynchronize(), "kernel execution");
 
@@ -181,11 +187,13 @@ std::vector<HostOutput> evaluate_on_device(const Problem& p, const LossCase& c, 
     out.push_back({"per_position", p.position_shape,
                    p.reduction == Reduction::none ? out[0].values : download(per_position, P, d)});
   }
-  out.push_back({"grad_input", p.input_shape, download(grad_in_place ? *x : *grad_separate, n, d)});
+  if (p.has_grad_input())
+    out.push_back({"grad_input", p.input_shape, download(grad_in_place ? *x : *grad_separate, n, d)});
   if (p.has_grad_target()) out.push_back({"grad_target", c.find("target")->shape, download(grad_target, n, d)});
   if (unit_scaled) out.push_back({"grad_input_unit_scaled", p.input_shape, download(grad_input_unit_scaled, n, d)});
   if (unit_scaled && p.has_grad_target())
     out.push_back({"grad_target_unit_scaled", p.input_shape, download(grad_target_unit_scaled, n, d)});
+  if (fairseq) out.push_back({"nll_loss", p.loss_shape(), download(nll_loss, loss_count, d)});
   return out;
 }
 

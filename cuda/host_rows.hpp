@@ -76,5 +76,7 @@ inline std::vector<std::int64_t> checked_targets(const Problem& p, const LossCas
 // One per family beyond the cross-entropy family's (host_<family>.cpp).
 template <class A>
 std::vector<HostOutput> unit_scaled_on_host(const LossCase& c, const Problem& p, int lanes);
+template <class A>
+std::vector<HostOutput> label_smoothing_on_host(const LossCase& c, const Problem& p, int lanes);
 
 }  // namespace lossoracle::cuda::host

@@ -34,6 +34,9 @@ std::vector<HostOutput> evaluate_on_host(const LossCase& c, int lanes) {
   switch (p.kind) {
     case Kind::unit_scaled_index:
     case Kind::unit_scaled_probs: return host::unit_scaled_on_host<A>(c, p, lanes);
+    case Kind::smooth_labels:
+    case Kind::fastai_label_smoothing:
+    case Kind::label_smoothed_nll: return host::label_smoothing_on_host<A>(c, p, lanes);
     case Kind::log_softmax:
     case Kind::softmax: {
       auto inputs_of = [](std::int64_t, std::int64_t) { return RowInputs<A>{}; };

@@ -73,4 +73,14 @@ cudaError_t reduce_loss(Storage s, std::int64_t n, double divisor, bool divisor_
 cudaError_t unit_scaled_rows(Storage s, const RowProblem& p, const RowTensors& t, const Workspace& w, double mult,
                              bool mean, bool target_divided, cudaStream_t stream);
 
+// The label-smoothing family (cuda/label_smoothing.cu). smooth_labels: out
+// (rows, classes) from rows class indices, an index outside [0, C) flagged
+// in the error word and its row NaN. label_smoothing_rows: the row kernel of
+// fastai's (p.divisor_on_device: W from target_weights) or fairseq's policy
+// (p.kind); contribution: fastai's mean pass, row losses = shares of the mean.
+cudaError_t smooth_labels(Storage s, std::int64_t rows, std::int64_t classes, double eps, const std::int64_t* target,
+                          void* out, const Workspace& w, cudaStream_t stream);
+cudaError_t label_smoothing_rows(Storage s, const RowProblem& p, const RowTensors& t, const Workspace& w, double eps,
+                                 bool mean, bool contribution, cudaStream_t stream);
+
 }  // namespace lossoracle::cuda::launch

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,9 @@ enum class Kind {
   kl_div,
   unit_scaled_index,
   unit_scaled_probs,
+  smooth_labels,
+  fastai_label_smoothing,
+  label_smoothed_nll,
 };
 using checks::Reduction;
 
@@ -40,7 +44,7 @@ struct Problem {
   Shape position_shape;  // () unbatched, else (N, d1..dk); kl_div: the input's shape
   Reduction reduction = Reduction::mean;
   std::int64_t ignore_index = -100;
-  double label_smoothing = 0.0;
+  double label_smoothing = 0.0;  // also the label-smoothing family's eps (epsilon)
   bool log_target = false;
   bool has_weight = false;
   bool has_grad_output = false;
@@ -48,7 +52,11 @@ struct Problem {
 
   std::int64_t positions() const { return outer * inner; }
   std::int64_t elements() const { return outer * classes * inner; }
-  bool has_per_position() const { return kind != Kind::log_softmax && kind != Kind::softmax; }
+  bool has_per_position() const {
+    return kind != Kind::log_softmax && kind != Kind::softmax &&
+           kind != Kind::smooth_labels;
+  }
+  bool has_grad_input() const { return kind != Kind::smooth_labels; }
   bool has_grad_target() const {
     return kind == Kind::cross_entropy_probs || kind == Kind::kl_div ||
            kind == Kind::unit_scaled_probs;
@@ -70,6 +78,8 @@ Problem problem_from_case(const LossCase& c);
 // One per family beyond the cross-entropy family's (problem_<family>.cpp),
 // called by problem_from_case for the registry names of that family.
 Problem unit_scaled_problem(const LossCase& c);
+// nullopt for a loss of the family this tier does not compute yet.
+std::optional<Problem> label_smoothing_problem(const LossCase& c);
 
 using checks::index_text;
 

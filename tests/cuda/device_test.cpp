@@ -154,7 +154,7 @@ TEST(CudaDeviceErrors, OutOfRangeTargetIsReportedNotClamped) {
 // words, for callers of the host API who build Problems themselves.
 TEST(CudaDeviceErrors, OutOfRangeTargetPastTheChecksIsFoundOnTheDevice) {
   LOSSORACLE_REQUIRE_DEVICE();
-  for (const char* loss : {"unit_scaled_cross_entropy"}) {
+  for (const char* loss : {"unit_scaled_cross_entropy", "fastai_label_smoothing_cross_entropy"}) {
     auto make = [&](std::vector<double> y) {
       return testing_support::resolved_case(nlohmann::json{
           {"loss", loss},

@@ -91,7 +91,13 @@ TEST(HostCore, RejectsLikeTheReference) {
            R"({"loss":"unit_scaled_cross_entropy","params":{},"inputs":{"input":{"shape":[2,1],"data":["0x0p+0","0x0p+0"]},"target":{"shape":[2],"data":["0x0p+0","0x0p+0"]}}})",
            R"({"loss":"unit_scaled_cross_entropy","params":{"reduction":"none"},"inputs":{"input":{"shape":[1,2],"data":["0x0p+0","0x0p+0"]},"target":{"shape":[1],"data":["0x0p+0"]}}})",
            R"({"loss":"unit_scaled_cross_entropy","params":{},"inputs":{"input":{"shape":[2,3],"data":["0x0p+0","0x0p+0","0x0p+0","0x0p+0","0x0p+0","0x0p+0"]},"target":{"shape":[2],"data":["0x0p+0","0x1.8p+1"]}}})",
-           R"({"loss":"unit_scaled_cross_entropy","params":{},"inputs":{"input":{"shape":[1,2,1],"data":["0x0p+0","0x0p+0"]},"target":{"shape":[1,1],"data":["0x0p+0"]}}})"}) {
+           R"({"loss":"unit_scaled_cross_entropy","params":{},"inputs":{"input":{"shape":[1,2,1],"data":["0x0p+0","0x0p+0"]},"target":{"shape":[1,1],"data":["0x0p+0"]}}})",
+           R"({"loss":"smooth_labels","params":{"num_classes":3},"inputs":{"target":{"shape":[2],"data":["0x0p+0","0x1.8p+1"]}}})",
+           R"({"loss":"smooth_labels","params":{"num_classes":0},"inputs":{"target":{"shape":[1],"data":["0x0p+0"]}}})",
+           R"({"loss":"fastai_label_smoothing_cross_entropy","params":{},"inputs":{"input":{"shape":[3],"data":["0x0p+0","0x0p+0","0x0p+0"]},"target":{"shape":[],"data":["0x0p+0"]}}})",
+           R"({"loss":"fastai_label_smoothing_cross_entropy","params":{},"inputs":{"input":{"shape":[2,3],"data":["0x0p+0","0x0p+0","0x0p+0","0x0p+0","0x0p+0","0x0p+0"]},"target":{"shape":[2],"data":["-0x1p+0","0x0p+0"]}}})",
+           R"({"loss":"label_smoothed_nll_loss","params":{"epsilon":0.1},"inputs":{"input":{"shape":[2,1],"data":["0x0p+0","0x0p+0"]},"target":{"shape":[2],"data":["0x0p+0","0x0p+0"]}}})",
+           R"({"loss":"label_smoothed_nll_loss","params":{"epsilon":0.1},"inputs":{"input":{"shape":[2,2],"data":["0x0p+0","0x0p+0","0x0p+0","0x0p+0"]},"target":{"shape":[2],"data":["0x0p+0","0x1p+1"]}}})"}) {
     const LossCase c = testing_support::resolved_case(std::string(text));
     std::string expected = "(none)";
     try {
