@@ -137,6 +137,13 @@ void enqueue(const Problem& p, Dtype d, const DeviceTensors& t, void* workspace,
       rt.value = t.loss;
       check(launch::softmax_rows(d, rp, rt, w, stream), "softmax kernel");
       return;
+    case Kind::entropy:
+      rt.per_position = reduced ? t.per_position : t.loss;
+      // mean divides by the number of positions; none of them gives NaN (0/0).
+      if (p.reduction == Reduction::mean) rp.divisor = static_cast<double>(rp.rows);
+      check(launch::softmax_rows(d, rp, rt, w, stream), "entropy kernel");
+      if (reduced) check(launch::reduce_loss(d, rp.rows, rp.divisor, false, t.loss, w, stream), "reduction");
+      break;
     case Kind::nll_loss:
     case Kind::cross_entropy_index:
       rt.target = static_cast<const std::int64_t*>(t.target);

@@ -37,6 +37,17 @@ std::vector<HostOutput> evaluate_on_host(const LossCase& c, int lanes) {
     case Kind::smooth_labels:
     case Kind::fastai_label_smoothing:
     case Kind::label_smoothed_nll: return host::label_smoothing_on_host<A>(c, p, lanes);
+    case Kind::entropy: {
+      if (p.reduction == Reduction::mean) divisor = A(static_cast<double>(P));
+      auto inputs_of = [&](std::int64_t pos, std::int64_t) {
+        RowInputs<A> in;
+        in.g = row_g(pos);
+        return in;
+      };
+      run_rows<A>(lanes, EntropyRow<A>{divisor}, p, x, none, A(0), none, nullptr, inputs_of, value, grad, nullptr,
+                  row_loss);
+      break;
+    }
     case Kind::log_softmax:
     case Kind::softmax: {
       auto inputs_of = [](std::int64_t, std::int64_t) { return RowInputs<A>{}; };

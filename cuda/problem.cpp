@@ -46,6 +46,7 @@ const std::vector<std::string>& cuda_loss_names() {
       "smooth_labels",
       "fastai_label_smoothing_cross_entropy",
       "label_smoothed_nll_loss",
+      "entropy",
   };
   return names;
 }
@@ -64,6 +65,13 @@ Problem problem_from_case(const LossCase& c) {
     p.kind = c.loss == "softmax" ? Kind::softmax : Kind::log_softmax;
     const checks::ClassLayout L = checks::softmax_args(c);
     set_class_layout(p, c.find("input")->shape, L);
+    return p;
+  }
+  if (c.loss == "entropy") {
+    const checks::EntropyArgs a = checks::entropy_args(c);
+    p.kind = Kind::entropy;
+    set_class_layout(p, c.find("input")->shape, a.layout);
+    p.reduction = a.reduction;
     return p;
   }
   if (c.loss == "kl_div") {

@@ -130,6 +130,23 @@ inline nlohmann::json draw_case(const std::string& loss, CaseDraw& d, int varian
   }
   const auto shape = class_shape(d, C);
   const auto positions = positions_of(shape);
+  if (loss == "entropy") {
+    // Probabilities along dimension 1, some exactly 0 (entr 0, gradient +inf).
+    std::vector<double> p(count(shape));
+    const std::int64_t inner = shape.size() > 2 ? shape[2] : 1;
+    for (std::int64_t pos = 0; pos < count(positions); ++pos) {
+      const auto row = d.probabilities(C);
+      for (int c = 0; c < C; ++c) p[(pos / inner * C + c) * inner + pos % inner] = d.coin(0.05) ? 0.0 : row[c];
+    }
+    const std::string red = reduction(d);
+    j["params"]["reduction"] = red;
+    j["inputs"]["input"] = tensor(shape, p);
+    if (d.coin()) {
+      const auto gs = red == "none" ? positions : std::vector<std::int64_t>{};
+      j["inputs"]["grad_output"] = tensor(gs, cotangent(d, count(gs)));
+    }
+    return j;
+  }
   j["inputs"]["input"] = tensor(shape, draws(d, count(shape), scale, specials));
   if (loss == "log_softmax" || loss == "softmax") {
     if (d.coin()) j["inputs"]["grad_output"] = tensor(shape, cotangent(d, count(shape)));

@@ -57,6 +57,21 @@ inline std::vector<double> term_scales(const LossCase& c, const reference::Oracl
     }
     return s;
   }
+  if (c.loss == "entropy" && output == "grad_input") {
+    // h (-(1 + log p)) cancels near p = 1/e: |h| (1 + |log p|), h = g (/ P for mean).
+    const Tensor& in = *c.find("input");
+    const std::string red = c.params.text("reduction");
+    std::int64_t inner = 1;
+    for (std::size_t d = 2; d < in.shape.size(); ++d) inner *= in.shape[d];
+    const std::int64_t C = in.shape.size() == 1 ? in.shape[0] : in.shape[1];
+    const double P = static_cast<double>(in.values.size()) / std::max<std::int64_t>(C, 1);
+    for (std::size_t k = 0; k < in.values.size(); ++k) {
+      const std::int64_t pos = static_cast<std::int64_t>(k) / (C * inner) * inner + static_cast<std::int64_t>(k) % inner;
+      const double h = (g.empty() ? 1.0 : std::fabs(g[red == "none" ? pos : 0])) / (red == "mean" ? P : 1.0);
+      s.push_back(h * (1 + std::fabs(std::log(in.values[k]))));
+    }
+    return s;
+  }
   if (c.loss == "log_softmax" && output == "grad_input") {
     // |G_j| + p_j |sum_c G_c|, row by row.
     const auto& logp = testing_support::output(a, "loss");
