@@ -23,7 +23,8 @@ std::size_t round_up(std::size_t n) { return (n + 255) / 256 * 256; }
 bool class_indices(const Problem& p) {
   return p.kind == Kind::nll_loss || p.kind == Kind::cross_entropy_index ||
          p.kind == Kind::unit_scaled_index ||
-         p.kind == Kind::smooth_labels || p.kind == Kind::fastai_label_smoothing || p.kind == Kind::label_smoothed_nll;
+         p.kind == Kind::smooth_labels || p.kind == Kind::fastai_label_smoothing || p.kind == Kind::label_smoothed_nll ||
+         p.kind == Kind::issue11959_label_smoothing;
 }
 
 std::int64_t loss_rows(const Problem& p) { return p.kind == Kind::kl_div ? p.elements() : p.positions(); }
@@ -128,7 +129,8 @@ void enqueue(const Problem& p, Dtype d, const DeviceTensors& t, void* workspace,
     case Kind::unit_scaled_probs: enqueue_unit_scaled(p, d, t, w, rp, rt, stream); break;
     case Kind::smooth_labels:
     case Kind::fastai_label_smoothing:
-    case Kind::label_smoothed_nll: enqueue_label_smoothing(p, d, t, w, rp, rt, stream); break;
+    case Kind::label_smoothed_nll:
+    case Kind::issue11959_label_smoothing: enqueue_label_smoothing(p, d, t, w, rp, rt, stream); break;
     case Kind::log_softmax:
     case Kind::softmax:
       rp.reduce = false;

@@ -23,6 +23,32 @@ void enqueue_label_smoothing(const Problem& p, Dtype d, const DeviceTensors& t, 
   const bool mean = p.reduction == Reduction::mean;
   rt.target = target;
   rt.per_position = reduced ? t.per_position : t.loss;
+  if (p.kind == Kind::issue11959_label_smoothing) {
+    check(launch::target_weights(d, rp, rt, w, stream), "target check");  // W
+    // Each row's nll (cross_entropy's row kernel, no gradient), then their batch mean into w.total.
+    launch::RowProblem nrp = rp;
+    nrp.kind = static_cast<int>(Kind::cross_entropy_index);
+    nrp.label_smoothing = 0.0;
+    nrp.divisor = 1.0;
+    nrp.reduce = true;
+    launch::RowTensors nrt{};
+    nrt.x = rt.x;
+    nrt.target = target;
+    check(launch::cross_entropy_rows(d, nrp, nrt, w, stream), "cross_entropy kernel");
+    check(launch::reduce_loss(d, rp.rows, 1.0, true, nullptr, w, stream), "reduction");
+    const double P = static_cast<double>(rp.rows);
+    check(launch::issue11959_ratio(d, rp.rows, t.grad_output, !reduced, reduced && !mean ? P : reduced ? 1.0 : P, w,
+                                   stream),
+          "issue #11959 cotangent sum");
+    rp.divisor_on_device = true;  // H / W
+    rp.reduce = true;
+    rt.per_position = nullptr;
+    check(launch::label_smoothing_rows(d, rp, rt, w, p.label_smoothing, mean, false, stream), "label smoothing kernel");
+    check(launch::issue11959_finish(d, rp.rows, p.label_smoothing, reduced ? t.per_position : t.loss, w, stream),
+          "issue #11959 row losses");
+    if (reduced) check(launch::reduce_loss(d, rp.rows, mean ? P : 1.0, false, t.loss, w, stream), "reduction");
+    return;
+  }
   if (p.kind == Kind::fastai_label_smoothing) {
     check(launch::target_weights(d, rp, rt, w, stream), "target check");
     rp.divisor_on_device = mean;

@@ -134,7 +134,7 @@ std::vector<HostOutput> evaluate_on_device(const Problem& p, const LossCase& c, 
   const bool indices = p.kind == Kind::nll_loss || p.kind == Kind::cross_entropy_index ||
                        p.kind == Kind::unit_scaled_index ||
                        p.kind == Kind::smooth_labels || p.kind == Kind::fastai_label_smoothing ||
-                       p.kind == Kind::label_smoothed_nll;
+                       p.kind == Kind::label_smoothed_nll || p.kind == Kind::issue11959_label_smoothing;
   const bool fairseq = p.kind == Kind::label_smoothed_nll;
   const bool unit_scaled = p.kind == Kind::unit_scaled_index || p.kind == Kind::unit_scaled_probs;
 

@@ -85,6 +85,57 @@ struct FastaiRow {
   }
 };
 
+// The LabelSmoothingCrossEntropy of PyTorch issue #11959, (C) or (N, C):
+//   l_n = (1 - eps) nll + (eps / C) smooth_n,  nll = sum_n -log p_{n,y_n} / W
+// (the batch MEAN over the W positions not at -100, one scalar for every
+// row), smooth_n = -sum_c log p_nc; then reduced. With h_n the cotangent of
+// l_n and H = sum_n h_n:
+//   d/dx_j = s (C p_j - 1) + a (p_j - [j = y]),  s = h_n eps / C,  a = (1 - eps) H / W (0 if ignored)
+// The kernels get H / W as the call's device scalar (set_divisor), and add
+// (1 - eps) nll to each row's loss afterwards (row_loss holds the rest).
+template <class A>
+struct Issue11959Call {
+  A eps = A(0);
+  A keep = A(1);
+  A classes = A(1);
+  A positions = A(1);
+  A ratio = A(1);  // H / W
+  bool mean = false;
+};
+
+template <class A>
+struct Issue11959Row {
+  Issue11959Call<A> call;
+  LOSSORACLE_HD void set_divisor(A ratio) { call.ratio = ratio; }
+
+  struct State {
+    SoftmaxStats<A> stats;
+    LOSSORACLE_HD static State merge(const State& a, const State& b) {
+      return {SoftmaxStats<A>::merge(a.stats, b.stats)};
+    }
+  };
+  LOSSORACLE_HD void push(State& s, A x, A, A) const { s.stats.push(x); }
+  struct Consts {
+    SoftmaxRow<A> row;
+    A s;
+    A a;
+  };
+  LOSSORACLE_HD State initial(const RowInputs<A>&) const { return {}; }
+  LOSSORACLE_HD Consts finish(const State& st, const RowInputs<A>& in) const {
+    const A h = call.mean ? in.g / call.positions : in.g;
+    return {softmax_row(st.stats), (h * call.eps) / call.classes, in.ignored ? A(0) : call.keep * call.ratio};
+  }
+  LOSSORACLE_HD ElementOut<A> element(const Consts& k, bool is_target, A x, A, A) const {
+    ElementOut<A> o;
+    const A log_p = k.row.log_p(x);
+    const A E = k.row.sum;
+    o.grad = k.s * ((call.classes * k.row.e(x) - E) / E) + k.a * (is_target ? expm1_of(log_p) : k.row.p(x));
+    o.loss_term = -log_p;
+    return o;
+  }
+  LOSSORACLE_HD A row_loss(const Consts&, A smooth) const { return smooth * call.eps / call.classes; }
+};
+
 // fairseq label_smoothed_nll_loss on log-probabilities l (x), classes last:
 //   nll_n = -l_y,  smooth_n = -sum_c l_c  (both 0 at a padded position)
 //   per_position = (1 - eps - eps_i) nll_n + eps_i smooth_n,  eps_i = eps / (C - 1)

@@ -82,5 +82,13 @@ cudaError_t smooth_labels(Storage s, std::int64_t rows, std::int64_t classes, do
                           void* out, const Workspace& w, cudaStream_t stream);
 cudaError_t label_smoothing_rows(Storage s, const RowProblem& p, const RowTensors& t, const Workspace& w, double eps,
                                  bool mean, bool contribution, cudaStream_t stream);
+// issue #11959's loss: H / W into w.target_weight_total (W there before),
+// H = sum of the grad_output (per_row; P without one) or grad_output[0]
+// times factor (1 without one); then each row's loss row_loss[n] +
+// (1 - eps) w.total (the batch-mean nll) into row_loss and per_position.
+cudaError_t issue11959_ratio(Storage s, std::int64_t rows, const void* grad_output, bool per_row, double factor,
+                             const Workspace& w, cudaStream_t stream);
+cudaError_t issue11959_finish(Storage s, std::int64_t rows, double eps, void* per_position, const Workspace& w,
+                              cudaStream_t stream);
 
 }  // namespace lossoracle::cuda::launch

@@ -46,6 +46,7 @@ const std::vector<std::string>& cuda_loss_names() {
       "smooth_labels",
       "fastai_label_smoothing_cross_entropy",
       "label_smoothed_nll_loss",
+      "issue11959_label_smoothing_cross_entropy",
       "entropy",
   };
   return names;

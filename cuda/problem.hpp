@@ -33,6 +33,7 @@ enum class Kind {
   smooth_labels,
   fastai_label_smoothing,
   label_smoothed_nll,
+  issue11959_label_smoothing,
   entropy,
 };
 using checks::Reduction;

@@ -45,6 +45,15 @@ std::optional<Problem> label_smoothing_problem(const LossCase& c) {
     p.has_weight = c.find("weight") != nullptr;
     return p;
   }
+  if (c.loss == "issue11959_label_smoothing_cross_entropy") {
+    const checks::ClassIndexArgs a = checks::issue11959_label_smoothing_args(c);
+    p.kind = Kind::issue11959_label_smoothing;
+    set_layout(p, c.find("input")->shape, a.layout);
+    p.reduction = a.reduction;
+    p.ignore_index = checks::kNllDefaultIgnoreIndex;
+    p.label_smoothing = c.params.real("eps");
+    return p;
+  }
   if (c.loss == "label_smoothed_nll_loss") {
     const checks::FairseqArgs a = checks::label_smoothed_nll_loss_args(c);
     p.kind = Kind::label_smoothed_nll;

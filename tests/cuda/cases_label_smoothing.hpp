@@ -1,6 +1,7 @@
 // Seeded cases of the label-smoothing family for the CUDA tier's tests
 // (cuda_cases.hpp's draw_case dispatches here): smooth_labels,
-// fastai_label_smoothing_cross_entropy (class dim 1, weight, -100 targets)
+// fastai_label_smoothing_cross_entropy (class dim 1, weight, -100 targets),
+// issue11959_label_smoothing_cross_entropy ((C) or (N, C), -100 targets)
 // and label_smoothed_nll_loss (classes last, log-probabilities, optional
 // ignore_index, target (..) or (.., 1), reduce or not).
 #pragma once
@@ -31,10 +32,12 @@ inline nlohmann::json draw_label_smoothing_case(const std::string& loss, CaseDra
     j["inputs"]["target"] = tensor({N}, y);
     return j;
   }
-  if (loss == "fastai_label_smoothing_cross_entropy") {
+  if (loss == "fastai_label_smoothing_cross_entropy" || loss == "issue11959_label_smoothing_cross_entropy") {
+    const bool fastai = loss == "fastai_label_smoothing_cross_entropy";
     const std::vector<std::int64_t> shape =
-        d.coin(0.3) ? std::vector<std::int64_t>{d.uniform_int(1, 3), C, d.uniform_int(1, 3)}
-                    : std::vector<std::int64_t>{d.uniform_int(1, 4), C};
+        fastai ? (d.coin(0.3) ? std::vector<std::int64_t>{d.uniform_int(1, 3), C, d.uniform_int(1, 3)}
+                              : std::vector<std::int64_t>{d.uniform_int(1, 4), C})
+               : (d.coin(0.2) ? std::vector<std::int64_t>{C} : std::vector<std::int64_t>{d.uniform_int(1, 4), C});
     const auto positions = positions_of(shape);
     const std::string red = reduction(d);
     j["params"] = {{"reduction", red}, {"eps", smoothing_eps(d)}};
@@ -42,7 +45,7 @@ inline nlohmann::json draw_label_smoothing_case(const std::string& loss, CaseDra
     std::vector<double> y(count(positions));
     for (auto& v : y) v = d.coin(0.15) ? -100.0 : d.uniform_int(0, C - 1);
     j["inputs"]["target"] = tensor(positions, y);
-    if (d.coin(0.4)) {
+    if (fastai && d.coin(0.4)) {
       std::vector<double> w(C);
       for (auto& v : w) v = static_cast<float>(d.unit() * 2);
       j["inputs"]["weight"] = tensor({C}, w);

@@ -105,7 +105,8 @@ inline nlohmann::json draw_label_smoothing_case(const std::string& loss, CaseDra
 
 inline nlohmann::json draw_case(const std::string& loss, CaseDraw& d, int variant, bool specials) {
   if (loss == "unit_scaled_cross_entropy") return draw_unit_scaled_case(d, variant, specials);
-  if (loss == "smooth_labels" || loss == "fastai_label_smoothing_cross_entropy" || loss == "label_smoothed_nll_loss")
+  if (loss == "smooth_labels" || loss == "fastai_label_smoothing_cross_entropy" || loss == "label_smoothed_nll_loss" ||
+      loss == "issue11959_label_smoothing_cross_entropy")
     return draw_label_smoothing_case(loss, d, specials);
   static const double scales[] = {1.0, 4.0, 30.0};
   const double scale = scales[d.uniform_int(0, 2)];

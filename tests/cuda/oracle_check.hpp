@@ -40,7 +40,8 @@ inline std::vector<double> input_values(const LossCase& c, const char* name) {
 // empty where the row scales apply.
 inline std::vector<double> term_scales(const LossCase& c, const reference::OracleAnswer& a, const std::string& output) {
   if (c.loss == "unit_scaled_cross_entropy") return unit_scaled_term_scales(c, output);
-  if (c.loss == "fastai_label_smoothing_cross_entropy") return label_smoothing_term_scales(c, a, output);
+  if (c.loss == "fastai_label_smoothing_cross_entropy" || c.loss == "issue11959_label_smoothing_cross_entropy")
+    return label_smoothing_term_scales(c, a, output);
   std::vector<double> s;
   const std::vector<double> g = input_values(c, "grad_output");
   if (c.loss == "softmax" && output == "grad_input") {
