@@ -96,7 +96,9 @@ void enqueue(const Problem& p, Dtype d, const DeviceTensors& t, void* workspace,
              cudaStream_t stream) {
   if (!t.input && p.elements() > 0 && p.kind != Kind::smooth_labels) throw InputError("inputs.input", p.loss + ": input is a null device pointer");
   if (!t.loss) throw InputError("outputs.loss", p.loss + ": the loss output is a null device pointer");
-  if (p.kind != Kind::log_softmax && p.kind != Kind::softmax && !t.target && p.positions() > 0)
+  const bool has_target = p.kind != Kind::log_softmax && p.kind != Kind::softmax &&
+                          p.kind != Kind::entropy && p.kind != Kind::smooth_soft_labels;
+  if (has_target && !t.target && p.positions() > 0)
     throw InputError("inputs.target", p.loss + ": target is a null device pointer");
   if (p.has_weight && !t.weight) throw InputError("inputs.weight", p.loss + ": weight is a null device pointer");
   const std::size_t need = workspace_bytes(p, d);
@@ -138,6 +140,13 @@ void enqueue(const Problem& p, Dtype d, const DeviceTensors& t, void* workspace,
       rt.grad_output = nullptr;
       rt.value = t.loss;
       check(launch::softmax_rows(d, rp, rt, w, stream), "softmax kernel");
+      return;
+    case Kind::smooth_soft_labels:
+      rp.reduce = false;
+      rt.aux = t.grad_output;  // elementwise cotangent
+      rt.grad_output = nullptr;
+      rt.value = t.loss;
+      check(launch::soft_label_rows(d, rp, rt, w, p.label_smoothing, stream), "smooth_soft_labels kernel");
       return;
     case Kind::entropy:
       rt.per_position = reduced ? t.per_position : t.loss;

@@ -78,5 +78,7 @@ template <class A>
 std::vector<HostOutput> unit_scaled_on_host(const LossCase& c, const Problem& p, int lanes);
 template <class A>
 std::vector<HostOutput> label_smoothing_on_host(const LossCase& c, const Problem& p, int lanes);
+template <class A>
+std::vector<HostOutput> soft_label_on_host(const LossCase& c, const Problem& p, int lanes);
 
 }  // namespace lossoracle::cuda::host

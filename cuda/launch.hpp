@@ -91,4 +91,9 @@ cudaError_t issue11959_ratio(Storage s, std::int64_t rows, const void* grad_outp
 cudaError_t issue11959_finish(Storage s, std::int64_t rows, double eps, void* per_position, const Workspace& w,
                               cudaStream_t stream);
 
+// The soft-label family (cuda/soft_label.cu): smooth_soft_labels' row
+// kernel (t.value: the smoothed labels, t.aux: the elementwise cotangent).
+cudaError_t soft_label_rows(Storage s, const RowProblem& p, const RowTensors& t, const Workspace& w, double alpha,
+                            cudaStream_t stream);
+
 }  // namespace lossoracle::cuda::launch

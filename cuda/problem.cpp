@@ -30,7 +30,9 @@ void set_class_layout(Problem& p, const Shape& input, const checks::ClassLayout&
 }  // namespace
 
 Shape Problem::loss_shape() const {
-  if (kind == Kind::log_softmax || kind == Kind::softmax || kind == Kind::smooth_labels) return input_shape;
+  if (kind == Kind::log_softmax || kind == Kind::softmax || kind == Kind::smooth_labels ||
+      kind == Kind::smooth_soft_labels)
+    return input_shape;
   return reduction == Reduction::none ? position_shape : Shape{};
 }
 
@@ -48,6 +50,7 @@ const std::vector<std::string>& cuda_loss_names() {
       "label_smoothed_nll_loss",
       "issue11959_label_smoothing_cross_entropy",
       "entropy",
+      "smooth_soft_labels",
   };
   return names;
 }
@@ -62,6 +65,7 @@ Problem problem_from_case(const LossCase& c) {
   p.has_grad_output = c.find("grad_output") != nullptr;
   if (c.loss == "unit_scaled_cross_entropy") return unit_scaled_problem(c);
   if (const auto q = label_smoothing_problem(c)) return *q;
+  if (const auto q = soft_label_problem(c)) return *q;
   if (c.loss == "log_softmax" || c.loss == "softmax") {
     p.kind = c.loss == "softmax" ? Kind::softmax : Kind::log_softmax;
     const checks::ClassLayout L = checks::softmax_args(c);

@@ -35,6 +35,7 @@ enum class Kind {
   label_smoothed_nll,
   issue11959_label_smoothing,
   entropy,
+  smooth_soft_labels,
 };
 using checks::Reduction;
 
@@ -56,7 +57,7 @@ struct Problem {
   std::int64_t elements() const { return outer * classes * inner; }
   bool has_per_position() const {
     return kind != Kind::log_softmax && kind != Kind::softmax &&
-           kind != Kind::smooth_labels;
+           kind != Kind::smooth_labels && kind != Kind::smooth_soft_labels;
   }
   bool has_grad_input() const { return kind != Kind::smooth_labels; }
   bool has_grad_target() const {
@@ -82,6 +83,7 @@ Problem problem_from_case(const LossCase& c);
 Problem unit_scaled_problem(const LossCase& c);
 // nullopt for a loss of the family this tier does not compute yet.
 std::optional<Problem> label_smoothing_problem(const LossCase& c);
+std::optional<Problem> soft_label_problem(const LossCase& c);
 
 using checks::index_text;
 

@@ -102,12 +102,14 @@ inline std::vector<double> cotangent(CaseDraw& d, std::int64_t n) {
 // target form of cross_entropy (even: class indices, odd: probabilities).
 inline nlohmann::json draw_unit_scaled_case(CaseDraw& d, int variant, bool specials);
 inline nlohmann::json draw_label_smoothing_case(const std::string& loss, CaseDraw& d, bool specials);
+inline nlohmann::json draw_soft_label_case(const std::string& loss, CaseDraw& d, bool specials);
 
 inline nlohmann::json draw_case(const std::string& loss, CaseDraw& d, int variant, bool specials) {
   if (loss == "unit_scaled_cross_entropy") return draw_unit_scaled_case(d, variant, specials);
   if (loss == "smooth_labels" || loss == "fastai_label_smoothing_cross_entropy" || loss == "label_smoothed_nll_loss" ||
       loss == "issue11959_label_smoothing_cross_entropy")
     return draw_label_smoothing_case(loss, d, specials);
+  if (loss == "smooth_soft_labels") return draw_soft_label_case(loss, d, specials);
   static const double scales[] = {1.0, 4.0, 30.0};
   const double scale = scales[d.uniform_int(0, 2)];
   const int C = d.uniform_int(1, 3) == 1 ? d.uniform_int(1, 3) : d.uniform_int(4, 17);
@@ -189,4 +191,5 @@ inline nlohmann::json draw_case(const std::string& loss, CaseDraw& d, int varian
 
 // Per-family draws (one include per family), dispatched from draw_case.
 #include "tests/cuda/cases_label_smoothing.hpp"
+#include "tests/cuda/cases_soft_label.hpp"
 #include "tests/cuda/cases_unit_scaled.hpp"

@@ -13,6 +13,7 @@
 #include "cuda/problem.hpp"
 #include "tests/cuda/accuracy.hpp"
 #include "tests/cuda/scales_label_smoothing.hpp"
+#include "tests/cuda/scales_soft_label.hpp"
 #include "tests/cuda/scales_unit_scaled.hpp"
 #include "tests/support/oracle_case.hpp"
 
@@ -40,6 +41,7 @@ inline std::vector<double> input_values(const LossCase& c, const char* name) {
 // empty where the row scales apply.
 inline std::vector<double> term_scales(const LossCase& c, const reference::OracleAnswer& a, const std::string& output) {
   if (c.loss == "unit_scaled_cross_entropy") return unit_scaled_term_scales(c, output);
+  if (c.loss == "smooth_soft_labels") return soft_label_term_scales(c, output);
   if (c.loss == "fastai_label_smoothing_cross_entropy" || c.loss == "issue11959_label_smoothing_cross_entropy")
     return label_smoothing_term_scales(c, a, output);
   std::vector<double> s;

@@ -1,0 +1,27 @@
+// The soft-label family's Problems: the shared checks (checks/soft_label.hpp,
+// incendio's order and words), then the layout (classes last).
+#include "checks/soft_label.hpp"
+#include "cuda/problem.hpp"
+
+namespace lossoracle::cuda {
+
+std::optional<Problem> soft_label_problem(const LossCase& c) {
+  Problem p;
+  p.loss = c.loss;
+  p.has_grad_output = c.find("grad_output") != nullptr;
+  if (c.loss == "smooth_soft_labels") {
+    const checks::SmoothSoftLabelsArgs a = checks::smooth_soft_labels_args(c);
+    p.kind = Kind::smooth_soft_labels;
+    p.input_shape = c.find("input")->shape;
+    p.outer = a.layout.outer;
+    p.classes = a.layout.classes;
+    p.inner = a.layout.inner;
+    p.position_shape = a.layout.position_shape;
+    p.reduction = Reduction::none;
+    p.label_smoothing = a.alpha;  // alpha
+    return p;
+  }
+  return std::nullopt;
+}
+
+}  // namespace lossoracle::cuda

@@ -1,0 +1,38 @@
+// Seeded cases of the soft-label family for the CUDA tier's tests
+// (cuda_cases.hpp's draw_case dispatches here): smooth_soft_labels on
+// labels (C), (N, C) or (d0, d1, C), classes last: probabilities, zeros,
+// negative labels, and with `specials` NaN and infinities.
+#pragma once
+
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "tests/cuda/cuda_cases.hpp"
+
+namespace lossoracle::cuda_testing {
+
+inline nlohmann::json draw_soft_label_case(const std::string& loss, CaseDraw& d, bool specials) {
+  static const double alphas[] = {0.0, 0x1.99999ap-4, 0.25, 0.5, 1.0};  // binary32 numbers
+  const int C = d.uniform_int(1, 3) == 1 ? d.uniform_int(1, 3) : d.uniform_int(4, 17);
+  const int form = d.uniform_int(0, 3);
+  const std::vector<std::int64_t> shape = form == 0   ? std::vector<std::int64_t>{C}
+                                          : form == 1 ? std::vector<std::int64_t>{d.uniform_int(1, 3), d.uniform_int(1, 3), C}
+                                                      : std::vector<std::int64_t>{d.uniform_int(1, 4), C};
+  std::vector<double> y;
+  for (std::int64_t n = 0; n < count(shape) / C; ++n)
+    for (double p : d.probabilities(C)) {
+      const int kind = d.uniform_int(0, 19);
+      if (kind == 0) y.push_back(0.0);
+      else if (kind == 1) y.push_back(-p);
+      else if (specials && kind == 2) y.push_back(std::numeric_limits<double>::quiet_NaN());
+      else if (specials && kind == 3) y.push_back(d.coin() ? INFINITY : -INFINITY);
+      else y.push_back(p);
+    }
+  nlohmann::json j{{"loss", loss}, {"params", {{"alpha", alphas[d.uniform_int(0, 4)]}}}, {"inputs", nlohmann::json::object()}};
+  j["inputs"]["input"] = tensor(shape, y);
+  if (d.coin()) j["inputs"]["grad_output"] = tensor(shape, cotangent(d, count(shape)));
+  return j;
+}
+
+}  // namespace lossoracle::cuda_testing
