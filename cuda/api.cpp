@@ -62,7 +62,8 @@ bool device_available(std::string* why) {
 std::size_t workspace_bytes(const Problem& p, Dtype d) {
   const std::size_t a = accumulate_bytes(d);
   std::size_t n = 512 + round_up(launch::kPartials * a) + round_up(static_cast<std::size_t>(loss_rows(p)) * a);
-  if (class_indices(p)) n += round_up(static_cast<std::size_t>(p.positions()) * a);
+  // Per-position weights (class indices) or cotangents (soft_label_cross_entropy).
+  if (class_indices(p) || p.kind == Kind::soft_label_probs) n += round_up(static_cast<std::size_t>(p.positions()) * a);
   return n;
 }
 
@@ -148,6 +149,26 @@ void enqueue(const Problem& p, Dtype d, const DeviceTensors& t, void* workspace,
       rt.value = t.loss;
       check(launch::soft_label_rows(d, rp, rt, w, p.label_smoothing, stream), "smooth_soft_labels kernel");
       return;
+    case Kind::soft_label_probs: {
+      const bool along = reduced && !p.position_shape.empty();
+      const std::int64_t d0 = p.position_shape.empty() ? 1 : p.position_shape[0];
+      const std::int64_t rest = element_count(p.loss_shape());
+      if (along && t.grad_output && p.position_shape.size() >= 2) {
+        // Each position's cotangent g[n % rest], into the workspace's per-position area.
+        check(launch::expand_cotangent(d, rp.rows, rest, t.grad_output, w.row_weight, stream), "cotangent");
+        rt.grad_output = w.row_weight;
+        rp.grad_output_per_row = true;
+      }
+      rp.divisor = along && p.reduction == Reduction::mean ? static_cast<double>(d0) : 1.0;
+      rt.aux = t.target;
+      rt.grad_target = t.grad_target;
+      rt.per_position = reduced ? t.per_position : t.loss;
+      check(launch::soft_label_rows(d, rp, rt, w, p.label_smoothing, stream), "soft_label_cross_entropy kernel");
+      if (reduced)
+        check(launch::sum_dim0(d, along ? d0 : 1, rest, along && p.reduction == Reduction::mean, t.loss, w, stream),
+              "reduction");
+      break;
+    }
     case Kind::entropy:
       rt.per_position = reduced ? t.per_position : t.loss;
       // mean divides by the number of positions; none of them gives NaN (0/0).

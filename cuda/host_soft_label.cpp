@@ -5,8 +5,10 @@
 
 namespace lossoracle::cuda::host {
 
+namespace {
+
 template <class A>
-std::vector<HostOutput> soft_label_on_host(const LossCase& c, const Problem& p, int lanes) {
+std::vector<HostOutput> smooth_soft_labels_on_host(const LossCase& c, const Problem& p, int lanes) {
   const std::vector<A> y = values_of<A>(c, "input"), go = values_of<A>(c, "grad_output");
   const std::vector<A> none;
   SmoothSoftLabelsRow<A> policy;
@@ -16,6 +18,50 @@ std::vector<HostOutput> soft_label_on_host(const LossCase& c, const Problem& p, 
   auto inputs_of = [](std::int64_t, std::int64_t) { return RowInputs<A>{}; };
   run_rows<A>(lanes, policy, p, y, go, A(1), none, nullptr, inputs_of, value, grad, nullptr, unused);
   return {{"loss", p.input_shape, widen(value)}, {"grad_input", p.input_shape, widen(grad)}};
+}
+
+// As the kernels: the row pass, then the sum over dimension 0 of the
+// positions (d0 of them; `rest` positions per index of it), / d0 for mean.
+template <class A>
+std::vector<HostOutput> soft_label_probs_on_host(const LossCase& c, const Problem& p, int lanes) {
+  const std::vector<A> x = values_of<A>(c, "input"), y = values_of<A>(c, "target"), go = values_of<A>(c, "grad_output");
+  const std::vector<A> none;
+  const std::int64_t P = p.positions();
+  const bool reduced = p.reduction != Reduction::none;
+  const bool along = reduced && !p.position_shape.empty();  // else reduced to itself
+  const std::int64_t d0 = p.position_shape.empty() ? 1 : p.position_shape[0];
+  const std::int64_t rest = element_count(p.loss_shape());
+  SoftLabelProbsRow<A> policy;
+  policy.alpha = A(p.label_smoothing);
+  policy.spread = policy.alpha / A(static_cast<double>(p.classes));
+  policy.divisor = along && p.reduction == Reduction::mean ? A(static_cast<double>(d0)) : A(1);
+  auto inputs_of = [&](std::int64_t pos, std::int64_t) {
+    RowInputs<A> in;
+    in.g = go.empty() ? A(1) : go[!reduced ? pos : along ? pos % rest : 0];
+    return in;
+  };
+  std::vector<A> value(x.size()), grad(x.size()), grad_target(x.size()), per_position(P);
+  run_rows<A>(lanes, policy, p, x, y, A(0), none, nullptr, inputs_of, value, grad, &grad_target, per_position);
+  std::vector<A> loss = per_position;
+  if (along) {
+    loss.assign(static_cast<std::size_t>(rest), A(0));
+    for (std::int64_t r = 0; r < rest; ++r) {
+      for (std::int64_t n = 0; n < d0; ++n) loss[r] += per_position[n * rest + r];
+      if (p.reduction == Reduction::mean) loss[r] = loss[r] / A(static_cast<double>(d0));
+    }
+  }
+  return {{"loss", p.loss_shape(), widen(loss)},
+          {"per_position", p.position_shape, widen(per_position)},
+          {"grad_input", p.input_shape, widen(grad)},
+          {"grad_target", p.input_shape, widen(grad_target)}};
+}
+
+}  // namespace
+
+template <class A>
+std::vector<HostOutput> soft_label_on_host(const LossCase& c, const Problem& p, int lanes) {
+  if (p.kind == Kind::soft_label_probs) return soft_label_probs_on_host<A>(c, p, lanes);
+  return smooth_soft_labels_on_host<A>(c, p, lanes);
 }
 
 template std::vector<HostOutput> soft_label_on_host<float>(const LossCase&, const Problem&, int);

@@ -91,9 +91,16 @@ cudaError_t issue11959_ratio(Storage s, std::int64_t rows, const void* grad_outp
 cudaError_t issue11959_finish(Storage s, std::int64_t rows, double eps, void* per_position, const Workspace& w,
                               cudaStream_t stream);
 
-// The soft-label family (cuda/soft_label.cu): smooth_soft_labels' row
-// kernel (t.value: the smoothed labels, t.aux: the elementwise cotangent).
+// The soft-label family (cuda/soft_label.cu): the row kernel of
+// smooth_soft_labels (t.value: the smoothed labels, t.aux: the elementwise
+// cotangent) or soft_label_cross_entropy (t.aux: the labels; p.divisor:
+// d0 for a mean along dimension 0); incendio's reduction along dimension 0
+// of the positions (from w.row_loss), and the cotangent it broadcasts.
 cudaError_t soft_label_rows(Storage s, const RowProblem& p, const RowTensors& t, const Workspace& w, double alpha,
                             cudaStream_t stream);
+cudaError_t expand_cotangent(Storage s, std::int64_t rows, std::int64_t rest, const void* g, void* out,
+                             cudaStream_t stream);
+cudaError_t sum_dim0(Storage s, std::int64_t d0, std::int64_t rest, bool mean, void* out, const Workspace& w,
+                     cudaStream_t stream);
 
 }  // namespace lossoracle::cuda::launch

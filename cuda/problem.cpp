@@ -33,6 +33,9 @@ Shape Problem::loss_shape() const {
   if (kind == Kind::log_softmax || kind == Kind::softmax || kind == Kind::smooth_labels ||
       kind == Kind::smooth_soft_labels)
     return input_shape;
+  // incendio reduces along dimension 0 of the positions only.
+  if (kind == Kind::soft_label_probs && reduction != Reduction::none && !position_shape.empty())
+    return Shape(position_shape.begin() + 1, position_shape.end());
   return reduction == Reduction::none ? position_shape : Shape{};
 }
 
@@ -51,6 +54,7 @@ const std::vector<std::string>& cuda_loss_names() {
       "issue11959_label_smoothing_cross_entropy",
       "entropy",
       "smooth_soft_labels",
+      "soft_label_cross_entropy",
   };
   return names;
 }

@@ -36,6 +36,7 @@ enum class Kind {
   issue11959_label_smoothing,
   entropy,
   smooth_soft_labels,
+  soft_label_probs,
 };
 using checks::Reduction;
 
@@ -62,7 +63,8 @@ struct Problem {
   bool has_grad_input() const { return kind != Kind::smooth_labels; }
   bool has_grad_target() const {
     return kind == Kind::cross_entropy_probs || kind == Kind::kl_div ||
-           kind == Kind::unit_scaled_probs;
+           kind == Kind::unit_scaled_probs ||
+           kind == Kind::soft_label_probs;
   }
   // Shape of the "loss" output: the input's for log_softmax/softmax,
   // the positions' for reduction none, () otherwise.

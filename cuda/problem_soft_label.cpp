@@ -21,6 +21,18 @@ std::optional<Problem> soft_label_problem(const LossCase& c) {
     p.label_smoothing = a.alpha;  // alpha
     return p;
   }
+  if (c.loss == "soft_label_cross_entropy") {
+    const checks::SoftLabelArgs a = checks::soft_label_cross_entropy_args(c);
+    p.kind = Kind::soft_label_probs;
+    p.input_shape = c.find("input")->shape;
+    p.outer = a.layout.outer;
+    p.classes = a.layout.classes;
+    p.inner = a.layout.inner;
+    p.position_shape = a.layout.position_shape;
+    p.reduction = a.reduction;
+    p.label_smoothing = a.alpha;
+    return p;
+  }
   return std::nullopt;
 }
 

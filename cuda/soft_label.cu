@@ -1,6 +1,33 @@
 // The soft-label family's kernels (cuda/soft_label.cuh's row policies).
 #include "cuda/launch_rows.cuh"
+#include "cuda/problem.hpp"
 #include "cuda/soft_label.cuh"
+
+namespace lossoracle::cuda::kernels {
+
+// out[n] = g[n % rest]: the cotangent of each position under a reduction
+// along dimension 0 (a copy: exact in any storage type).
+template <class T>
+__global__ void expand_kernel(std::int64_t rows, std::int64_t rest, const T* g, T* out) {
+  const std::int64_t stride = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
+  for (std::int64_t k = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x; k < rows; k += stride)
+    out[k] = g[k % rest];
+}
+
+// out[r] = sum_{n < d0} row_loss[n rest + r] (/ d0 for mean), each output's
+// sum in a fixed order by one thread.
+template <class T>
+__global__ void sum_dim0_kernel(std::int64_t d0, std::int64_t rest, bool mean, const acc_t<T>* row_loss, T* out) {
+  using A = acc_t<T>;
+  const std::int64_t stride = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
+  for (std::int64_t r = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x; r < rest; r += stride) {
+    A s(0);
+    for (std::int64_t n = 0; n < d0; ++n) s += row_loss[n * rest + r];
+    store_to(out + r, mean ? s / A(static_cast<double>(d0)) : s);
+  }
+}
+
+}  // namespace lossoracle::cuda::kernels
 
 namespace lossoracle::cuda::launch {
 
@@ -9,10 +36,41 @@ cudaError_t soft_label_rows(Storage s, const RowProblem& p, const RowTensors& t,
   return kernels::with_storage(s, [&](auto tag) {
     using T = decltype(tag);
     using A = acc_t<T>;
+    if (p.kind == static_cast<int>(Kind::soft_label_probs)) {
+      SoftLabelProbsRow<A> policy;
+      policy.alpha = A(alpha);
+      policy.spread = policy.alpha / A(static_cast<double>(p.classes));
+      policy.divisor = A(p.divisor);
+      return kernels::launch_rows<T>(policy, p, t, w, stream);
+    }
     SmoothSoftLabelsRow<A> policy;
     policy.alpha = A(alpha);
     policy.spread = policy.alpha / A(static_cast<double>(p.classes));
     return kernels::launch_rows<T>(policy, p, t, w, stream);
+  });
+}
+
+cudaError_t expand_cotangent(Storage s, std::int64_t rows, std::int64_t rest, const void* g, void* out,
+                             cudaStream_t stream) {
+  if (rows == 0) return cudaSuccess;
+  return kernels::with_storage(s, [&](auto tag) {
+    using T = decltype(tag);
+    const unsigned blocks = static_cast<unsigned>(std::min<std::int64_t>((rows + 255) / 256, 65535));
+    kernels::expand_kernel<T><<<blocks, 256, 0, stream>>>(rows, rest, static_cast<const T*>(g), static_cast<T*>(out));
+    return cudaGetLastError();
+  });
+}
+
+cudaError_t sum_dim0(Storage s, std::int64_t d0, std::int64_t rest, bool mean, void* out, const Workspace& w,
+                     cudaStream_t stream) {
+  if (rest == 0) return cudaSuccess;
+  return kernels::with_storage(s, [&](auto tag) {
+    using T = decltype(tag);
+    using A = acc_t<T>;
+    const unsigned blocks = static_cast<unsigned>(std::min<std::int64_t>((rest + 255) / 256, 65535));
+    kernels::sum_dim0_kernel<T><<<blocks, 256, 0, stream>>>(d0, rest, mean, static_cast<const A*>(w.row_loss),
+                                                            static_cast<T*>(out));
+    return cudaGetLastError();
   });
 }
 

@@ -20,13 +20,33 @@ LOSSORACLE_HD int sign_of_scaled(A y, A k, A alpha) {
   return d > A(0) ? 1 : d < A(0) ? -1 : 0;
 }
 
-// smooth_soft_labels(y, alpha) on one position:
-//   alpha == 0: t = y;  otherwise t_c = max(y_c - alpha/k, 0) + alpha/C,  k = #{c : y_c > 0}
+// One smoothed label t and how it came about: `passes` (kept or unchanged:
+// the cotangent flows through; clamped or NaN: it does not) and `finite`.
+template <class A>
+struct SmoothedLabel {
+  A t;
+  bool passes;
+  bool finite;
+};
+
+// smooth_soft_labels(y, alpha) on one label of a position with k positive labels:
+//   alpha == 0: t = y;  otherwise t = max(y - alpha/k, 0) + alpha/C
 // k = 0 clamps every finite label (alpha/k = +inf); NaN labels are not
 // counted and stay NaN; +inf is kept, -inf clamped. The clamp is decided
-// exactly (y_c k >= alpha). A kept label passes the cotangent g_c (aux)
-// through, a clamped or NaN one passes 0 (clamp_min's backward). Pass 1
-// counts k; element gives value = t_c, grad = the VJP.
+// exactly (y k >= alpha). A kept label passes the cotangent through, a
+// clamped or NaN one passes 0 (clamp_min's backward).
+template <class A>
+LOSSORACLE_HD SmoothedLabel<A> smoothed_label(A y, A k, A alpha, A spread) {
+  const bool y_finite = y - y == A(0);
+  if (alpha == A(0)) return {y, true, y_finite};
+  if (y != y) return {y, false, false};
+  const int side = k == A(0) || y == -infinity<A>() ? -1 : y == infinity<A>() ? 1 : sign_of_scaled(y, k, alpha);
+  if (side < 0) return {spread, false, true};
+  return {side > 0 ? (y - alpha / k) + spread : spread, true, y_finite};
+}
+
+// smooth_soft_labels: pass 1 counts k; element gives value = t_c and grad
+// = the VJP (the cotangent g_c, aux, where the label passes it).
 template <class A>
 struct SmoothSoftLabelsRow {
   A alpha = A(0);
@@ -47,25 +67,56 @@ struct SmoothSoftLabelsRow {
   LOSSORACLE_HD Consts finish(const State& s, const RowInputs<A>&) const { return {s.k}; }
   LOSSORACLE_HD ElementOut<A> element(const Consts& c, bool, A y, A g, A) const {
     ElementOut<A> o;
-    if (alpha == A(0)) {
-      o.value = y;
-      o.grad = g;
-      return o;
-    }
-    if (y != y) {
-      o.value = y;
-      return o;
-    }
-    const int side = c.k == A(0) || y == -infinity<A>() ? -1 : y == infinity<A>() ? 1 : sign_of_scaled(y, c.k, alpha);
-    if (side < 0) {
-      o.value = spread;
-      return o;
-    }
-    o.value = side > 0 ? (y - alpha / c.k) + spread : spread;
-    o.grad = g;
+    const SmoothedLabel<A> l = smoothed_label(y, c.k, alpha, spread);
+    o.value = l.t;
+    if (l.passes) o.grad = g;
     return o;
   }
   LOSSORACLE_HD A row_loss(const Consts&, A) const { return A(0); }
+};
+
+// soft_label_cross_entropy on probabilities p (x) against labels y (aux),
+// t = smooth_soft_labels(y, alpha):
+//   term_c = (-t_c) log p_c, zeroed unless t_c is finite and 0 < p_c < +inf
+//   (incendio's where(isnan | isinf, 0, term), decided on the operands)
+//   d/dp_c = (m_c s) (-t_c) / p_c,  d/dy_c = -((m_c s) log p_c) where the label passes,
+// m_c = 1 for a kept term, else 0 (a zeroed term still runs the backward:
+// NaN where p_c = 0 or t_c is not finite, as in PyTorch). s: the position's
+// cotangent, divided by the reduced extent (d0) for mean. Pass 1 counts k.
+template <class A>
+struct SoftLabelProbsRow {
+  A alpha = A(0);
+  A spread = A(0);
+  A divisor = A(1);  // d0 for mean over dimension 0, else 1
+  LOSSORACLE_HD void set_divisor(A) {}
+
+  struct State {
+    A k = A(0);
+    LOSSORACLE_HD static State merge(const State& a, const State& b) { return {a.k + b.k}; }
+  };
+  LOSSORACLE_HD void push(State& s, A, A y, A) const {
+    if (y > A(0)) s.k += A(1);
+  }
+  struct Consts {
+    A k;
+    A s;
+  };
+  LOSSORACLE_HD State initial(const RowInputs<A>&) const { return {}; }
+  LOSSORACLE_HD Consts finish(const State& st, const RowInputs<A>& in) const {
+    return {st.k, divisor == A(1) ? in.g : in.g / divisor};
+  }
+  LOSSORACLE_HD ElementOut<A> element(const Consts& c, bool, A p, A y, A) const {
+    ElementOut<A> o;
+    const SmoothedLabel<A> l = smoothed_label(y, c.k, alpha, spread);
+    const A log_p = log_of(p);
+    const bool kept = l.finite && p < infinity<A>() && p > A(0);
+    const A s = kept ? c.s : A(0);
+    if (kept) o.loss_term = -l.t * log_p;
+    o.grad = s * -l.t / p;
+    if (l.passes) o.grad_target = -(s * log_p);
+    return o;
+  }
+  LOSSORACLE_HD A row_loss(const Consts&, A terms) const { return terms; }
 };
 
 }  // namespace lossoracle::cuda

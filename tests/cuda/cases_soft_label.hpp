@@ -1,7 +1,9 @@
 // Seeded cases of the soft-label family for the CUDA tier's tests
 // (cuda_cases.hpp's draw_case dispatches here): smooth_soft_labels on
 // labels (C), (N, C) or (d0, d1, C), classes last: probabilities, zeros,
-// negative labels, and with `specials` NaN and infinities.
+// negative labels, and with `specials` NaN and infinities; and
+// soft_label_cross_entropy on probabilities against such labels, made
+// non-negative, every reduction (along dimension 0).
 #pragma once
 
 #include <limits>
@@ -30,8 +32,28 @@ inline nlohmann::json draw_soft_label_case(const std::string& loss, CaseDraw& d,
       else y.push_back(p);
     }
   nlohmann::json j{{"loss", loss}, {"params", {{"alpha", alphas[d.uniform_int(0, 4)]}}}, {"inputs", nlohmann::json::object()}};
-  j["inputs"]["input"] = tensor(shape, y);
-  if (d.coin()) j["inputs"]["grad_output"] = tensor(shape, cotangent(d, count(shape)));
+  if (loss == "smooth_soft_labels") {
+    j["inputs"]["input"] = tensor(shape, y);
+    if (d.coin()) j["inputs"]["grad_output"] = tensor(shape, cotangent(d, count(shape)));
+    return j;
+  }
+  // soft_label_cross_entropy: probabilities (some 0) against non-negative
+  // labels (the terms -t log p then share a sign), reduced along dimension 0.
+  for (double& v : y)
+    if (v < 0) v = -v;
+  std::vector<double> p;
+  for (std::int64_t n = 0; n < count(shape) / C; ++n)
+    for (double q : d.probabilities(C)) p.push_back(specials && d.coin(0.05) ? 0.0 : q);
+  const std::string red = reduction(d);
+  j["params"]["reduction"] = red;
+  j["inputs"]["input"] = tensor(shape, p);
+  j["inputs"]["target"] = tensor(shape, y);
+  if (d.coin()) {
+    std::vector<std::int64_t> positions(shape.begin(), shape.end() - 1);
+    if (red != "none" && !positions.empty()) positions.erase(positions.begin());
+    if (red != "none" && shape.size() == 1) positions.clear();
+    j["inputs"]["grad_output"] = tensor(positions, cotangent(d, count(positions)));
+  }
   return j;
 }
 
