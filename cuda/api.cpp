@@ -63,7 +63,7 @@ std::size_t workspace_bytes(const Problem& p, Dtype d) {
   const std::size_t a = accumulate_bytes(d);
   std::size_t n = 512 + round_up(launch::kPartials * a) + round_up(static_cast<std::size_t>(loss_rows(p)) * a);
   // Per-position weights (class indices) or cotangents (soft_label_cross_entropy).
-  if (class_indices(p) || p.kind == Kind::soft_label_probs) n += round_up(static_cast<std::size_t>(p.positions()) * a);
+  if (class_indices(p) || p.kind == Kind::soft_label_probs || p.kind == Kind::soft_label_logits) n += round_up(static_cast<std::size_t>(p.positions()) * a);
   return n;
 }
 
@@ -149,7 +149,8 @@ void enqueue(const Problem& p, Dtype d, const DeviceTensors& t, void* workspace,
       rt.value = t.loss;
       check(launch::soft_label_rows(d, rp, rt, w, p.label_smoothing, stream), "smooth_soft_labels kernel");
       return;
-    case Kind::soft_label_probs: {
+    case Kind::soft_label_probs:
+    case Kind::soft_label_logits: {
       const bool along = reduced && !p.position_shape.empty();
       const std::int64_t d0 = p.position_shape.empty() ? 1 : p.position_shape[0];
       const std::int64_t rest = element_count(p.loss_shape());
@@ -163,7 +164,7 @@ void enqueue(const Problem& p, Dtype d, const DeviceTensors& t, void* workspace,
       rt.aux = t.target;
       rt.grad_target = t.grad_target;
       rt.per_position = reduced ? t.per_position : t.loss;
-      check(launch::soft_label_rows(d, rp, rt, w, p.label_smoothing, stream), "soft_label_cross_entropy kernel");
+      check(launch::soft_label_rows(d, rp, rt, w, p.label_smoothing, stream), "soft-label cross entropy kernel");
       if (reduced)
         check(launch::sum_dim0(d, along ? d0 : 1, rest, along && p.reduction == Reduction::mean, t.loss, w, stream),
               "reduction");

@@ -20,6 +20,41 @@ std::vector<HostOutput> smooth_soft_labels_on_host(const LossCase& c, const Prob
   return {{"loss", p.input_shape, widen(value)}, {"grad_input", p.input_shape, widen(grad)}};
 }
 
+// soft_label_cross_entropy_with_logits' three passes, as its kernel runs
+// them: classes over `lanes` lanes, each pass's partials merged by the tree.
+template <class A, class InputsOf>
+void logits_rows(int lanes, const SoftLabelLogitsRow<A>& policy, const Problem& p, const std::vector<A>& x,
+                 const std::vector<A>& y, InputsOf inputs_of, std::vector<A>& grad, std::vector<A>& grad_target,
+                 std::vector<A>& per_position) {
+  using Stats = typename SoftLabelLogitsRow<A>::Stats;
+  const std::int64_t C = p.classes, inner = p.inner;
+  auto tree = [lanes](auto& v, auto merge) {
+    for (int s = lanes / 2; s > 0; s /= 2)
+      for (int t = 0; t < s; ++t) v[t] = merge(v[t], v[t + s]);
+    return v[0];
+  };
+  auto add = [](A a, A b) { return a + b; };
+  for (std::int64_t pos = 0; pos < p.positions(); ++pos) {
+    const std::int64_t base = (pos / inner) * C * inner + pos % inner;
+    std::vector<A> counts(static_cast<std::size_t>(lanes), A(0));
+    for (std::int64_t c = 0; c < C; ++c) counts[c % lanes] += policy.count(y[base + c * inner]);
+    const A k = tree(counts, add);
+    std::vector<Stats> stats(static_cast<std::size_t>(lanes));
+    for (std::int64_t c = 0; c < C; ++c) policy.push(stats[c % lanes], k, x[base + c * inner], y[base + c * inner]);
+    const auto consts = policy.finish(tree(stats, [](const Stats& a, const Stats& b) { return Stats::merge(a, b); }),
+                                      k, inputs_of(pos, base).g);
+    std::vector<A> terms(static_cast<std::size_t>(lanes), A(0));
+    for (std::int64_t c = 0; c < C; ++c) {
+      const std::int64_t at = base + c * inner;
+      const ElementOut<A> o = policy.element(consts, x[at], y[at]);
+      grad[at] = o.grad;
+      grad_target[at] = o.grad_target;
+      terms[c % lanes] += o.loss_term;
+    }
+    per_position[pos] = tree(terms, add);
+  }
+}
+
 // As the kernels: the row pass, then the sum over dimension 0 of the
 // positions (d0 of them; `rest` positions per index of it), / d0 for mean.
 template <class A>
@@ -41,7 +76,15 @@ std::vector<HostOutput> soft_label_probs_on_host(const LossCase& c, const Proble
     return in;
   };
   std::vector<A> value(x.size()), grad(x.size()), grad_target(x.size()), per_position(P);
-  run_rows<A>(lanes, policy, p, x, y, A(0), none, nullptr, inputs_of, value, grad, &grad_target, per_position);
+  if (p.kind == Kind::soft_label_logits) {
+    SoftLabelLogitsRow<A> logits;
+    logits.alpha = policy.alpha;
+    logits.spread = policy.spread;
+    logits.divisor = policy.divisor;
+    logits_rows<A>(lanes, logits, p, x, y, inputs_of, grad, grad_target, per_position);
+  } else {
+    run_rows<A>(lanes, policy, p, x, y, A(0), none, nullptr, inputs_of, value, grad, &grad_target, per_position);
+  }
   std::vector<A> loss = per_position;
   if (along) {
     loss.assign(static_cast<std::size_t>(rest), A(0));
@@ -60,7 +103,7 @@ std::vector<HostOutput> soft_label_probs_on_host(const LossCase& c, const Proble
 
 template <class A>
 std::vector<HostOutput> soft_label_on_host(const LossCase& c, const Problem& p, int lanes) {
-  if (p.kind == Kind::soft_label_probs) return soft_label_probs_on_host<A>(c, p, lanes);
+  if (p.kind == Kind::soft_label_probs || p.kind == Kind::soft_label_logits) return soft_label_probs_on_host<A>(c, p, lanes);
   return smooth_soft_labels_on_host<A>(c, p, lanes);
 }
 

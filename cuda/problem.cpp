@@ -34,7 +34,8 @@ Shape Problem::loss_shape() const {
       kind == Kind::smooth_soft_labels)
     return input_shape;
   // incendio reduces along dimension 0 of the positions only.
-  if (kind == Kind::soft_label_probs && reduction != Reduction::none && !position_shape.empty())
+  if ((kind == Kind::soft_label_probs || kind == Kind::soft_label_logits) && reduction != Reduction::none &&
+      !position_shape.empty())
     return Shape(position_shape.begin() + 1, position_shape.end());
   return reduction == Reduction::none ? position_shape : Shape{};
 }
@@ -55,6 +56,7 @@ const std::vector<std::string>& cuda_loss_names() {
       "entropy",
       "smooth_soft_labels",
       "soft_label_cross_entropy",
+      "soft_label_cross_entropy_with_logits",
   };
   return names;
 }

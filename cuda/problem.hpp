@@ -37,6 +37,7 @@ enum class Kind {
   entropy,
   smooth_soft_labels,
   soft_label_probs,
+  soft_label_logits,
 };
 using checks::Reduction;
 
@@ -64,7 +65,8 @@ struct Problem {
   bool has_grad_target() const {
     return kind == Kind::cross_entropy_probs || kind == Kind::kl_div ||
            kind == Kind::unit_scaled_probs ||
-           kind == Kind::soft_label_probs;
+           kind == Kind::soft_label_probs ||
+           kind == Kind::soft_label_logits;
   }
   // Shape of the "loss" output: the input's for log_softmax/softmax,
   // the positions' for reduction none, () otherwise.

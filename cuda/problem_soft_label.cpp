@@ -21,9 +21,9 @@ std::optional<Problem> soft_label_problem(const LossCase& c) {
     p.label_smoothing = a.alpha;  // alpha
     return p;
   }
-  if (c.loss == "soft_label_cross_entropy") {
+  if (c.loss == "soft_label_cross_entropy" || c.loss == "soft_label_cross_entropy_with_logits") {
     const checks::SoftLabelArgs a = checks::soft_label_cross_entropy_args(c);
-    p.kind = Kind::soft_label_probs;
+    p.kind = c.loss == "soft_label_cross_entropy" ? Kind::soft_label_probs : Kind::soft_label_logits;
     p.input_shape = c.find("input")->shape;
     p.outer = a.layout.outer;
     p.classes = a.layout.classes;

@@ -27,6 +27,49 @@ __global__ void sum_dim0_kernel(std::int64_t d0, std::int64_t rest, bool mean, c
   }
 }
 
+// soft_label_cross_entropy_with_logits: one block per position, three
+// passes over the row (k; softmax statistics and T; outputs), each merged
+// by the fixed tree. Streaming: the logits are read twice, the labels three times.
+template <class T>
+__global__ void __launch_bounds__(kBlock)
+    soft_label_logits_kernel(SoftLabelLogitsRow<acc_t<T>> policy, launch::RowProblem p, launch::RowTensors t,
+                             launch::Workspace w) {
+  using A = acc_t<T>;
+  using Stats = typename SoftLabelLogitsRow<A>::Stats;
+  __shared__ __align__(16) unsigned char stats_raw[kBlock * sizeof(Stats)];
+  Stats* stats = reinterpret_cast<Stats*>(stats_raw);
+  __shared__ A sums[kBlock];
+  const T* x = static_cast<const T*>(t.x);
+  const T* y = static_cast<const T*>(t.aux);
+  const std::int64_t C = p.classes, inner = p.inner;
+  for (std::int64_t row = blockIdx.x; row < p.rows; row += gridDim.x) {
+    const std::int64_t base = (row / inner) * C * inner + row % inner;
+    const A g = t.grad_output ? load_as<A>(static_cast<const T*>(t.grad_output) + (p.grad_output_per_row ? row : 0))
+                              : A(1);
+    A k(0);
+    for (std::int64_t c = threadIdx.x; c < C; c += kBlock) k += policy.count(load_as<A>(y + base + c * inner));
+    k = block_merge(k, sums, Sum<A>{});
+    Stats st{};
+    for (std::int64_t c = threadIdx.x; c < C; c += kBlock)
+      policy.push(st, k, load_as<A>(x + base + c * inner), load_as<A>(y + base + c * inner));
+    st = block_merge(st, stats, [](const Stats& a, const Stats& b) { return Stats::merge(a, b); });
+    const auto consts = policy.finish(st, k, g);
+    A terms(0);
+    for (std::int64_t c = threadIdx.x; c < C; c += kBlock) {
+      const std::int64_t at = base + c * inner;
+      const ElementOut<A> o = policy.element(consts, load_as<A>(x + at), load_as<A>(y + at));
+      if (t.grad) store_to(static_cast<T*>(t.grad) + at, o.grad);
+      if (t.grad_target) store_to(static_cast<T*>(t.grad_target) + at, o.grad_target);
+      terms += o.loss_term;
+    }
+    terms = block_merge(terms, sums, Sum<A>{});
+    if (threadIdx.x == 0) {
+      if (t.per_position) store_to(static_cast<T*>(t.per_position) + row, terms);
+      if (p.reduce) static_cast<A*>(w.row_loss)[row] = terms;
+    }
+  }
+}
+
 }  // namespace lossoracle::cuda::kernels
 
 namespace lossoracle::cuda::launch {
@@ -36,6 +79,15 @@ cudaError_t soft_label_rows(Storage s, const RowProblem& p, const RowTensors& t,
   return kernels::with_storage(s, [&](auto tag) {
     using T = decltype(tag);
     using A = acc_t<T>;
+    if (p.kind == static_cast<int>(Kind::soft_label_logits)) {
+      SoftLabelLogitsRow<A> policy;
+      policy.alpha = A(alpha);
+      policy.spread = policy.alpha / A(static_cast<double>(p.classes));
+      policy.divisor = A(p.divisor);
+      if (p.rows > 0)
+        kernels::soft_label_logits_kernel<T><<<kernels::grid_for(p.rows), kernels::kBlock, 0, stream>>>(policy, p, t, w);
+      return cudaGetLastError();
+    }
     if (p.kind == static_cast<int>(Kind::soft_label_probs)) {
       SoftLabelProbsRow<A> policy;
       policy.alpha = A(alpha);

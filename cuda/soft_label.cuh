@@ -119,4 +119,59 @@ struct SoftLabelProbsRow {
   LOSSORACLE_HD A row_loss(const Consts&, A terms) const { return terms; }
 };
 
+// soft_label_cross_entropy_with_logits, t = smooth_soft_labels(y, alpha):
+//   l_n = sum_c (-t_c) log p_c,  p = softmax(x) along the last dimension
+//   d/dx_j = s (p_j T - t_j),  T = sum_c t_c   (written (e_j T - E t_j) / E;
+//   an infinite T gives the exact +-inf where p_j > 0, though p_j may underflow)
+//   d/dy_c = -(s log p_c) where the label passes the cotangent
+// s: the position's cotangent (/ d0 for mean). T needs k before any label
+// is smoothed, so a row takes three passes: count k; softmax statistics
+// and T; the outputs (cuda/soft_label.cu's kernel, host_soft_label.cpp).
+template <class A>
+struct SoftLabelLogitsRow {
+  A alpha = A(0);
+  A spread = A(0);
+  A divisor = A(1);
+
+  struct Stats {
+    SoftmaxStats<A> softmax;
+    A target_sum = A(0);
+    LOSSORACLE_HD static Stats merge(const Stats& a, const Stats& b) {
+      return {SoftmaxStats<A>::merge(a.softmax, b.softmax), a.target_sum + b.target_sum};
+    }
+  };
+  LOSSORACLE_HD static A count(A y) { return y > A(0) ? A(1) : A(0); }
+  LOSSORACLE_HD void push(Stats& s, A k, A x, A y) const {
+    s.softmax.push(x);
+    s.target_sum += smoothed_label(y, k, alpha, spread).t;
+  }
+  struct Consts {
+    SoftmaxRow<A> row;
+    A k;
+    A target_sum;
+    A s;
+  };
+  LOSSORACLE_HD Consts finish(const Stats& st, A k, A g) const {
+    return {softmax_row(st.softmax), k, st.target_sum, divisor == A(1) ? g : g / divisor};
+  }
+  LOSSORACLE_HD ElementOut<A> element(const Consts& c, A x, A y) const {
+    ElementOut<A> o;
+    const SmoothedLabel<A> l = smoothed_label(y, c.k, alpha, spread);
+    const A log_p = c.row.log_p(x);
+    const A E = c.row.sum;
+    const A T = c.target_sum;
+    if (T - T == A(0)) {
+      o.grad = c.s * ((c.row.e(x) * T - E * l.t) / E);
+    } else {
+      // An infinite label makes T infinite: the exact gradient is s p_j T,
+      // +-inf wherever p_j > 0 (x_j > -inf), even where p_j underflows.
+      // A row with a NaN or +inf logit (E NaN) stays NaN.
+      o.grad = E != E ? E : -(c.s * l.t) + (x > -infinity<A>() ? c.s * T : A(0) * (c.s * T));
+    }
+    o.loss_term = -l.t * log_p;
+    if (l.passes) o.grad_target = -(c.s * log_p);
+    return o;
+  }
+};
+
 }  // namespace lossoracle::cuda

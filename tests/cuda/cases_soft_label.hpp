@@ -2,7 +2,8 @@
 // (cuda_cases.hpp's draw_case dispatches here): smooth_soft_labels on
 // labels (C), (N, C) or (d0, d1, C), classes last: probabilities, zeros,
 // negative labels, and with `specials` NaN and infinities; and
-// soft_label_cross_entropy on probabilities against such labels, made
+// soft_label_cross_entropy (on probabilities) and
+// soft_label_cross_entropy_with_logits against such labels, made
 // non-negative, every reduction (along dimension 0).
 #pragma once
 
@@ -42,8 +43,13 @@ inline nlohmann::json draw_soft_label_case(const std::string& loss, CaseDraw& d,
   for (double& v : y)
     if (v < 0) v = -v;
   std::vector<double> p;
-  for (std::int64_t n = 0; n < count(shape) / C; ++n)
-    for (double q : d.probabilities(C)) p.push_back(specials && d.coin(0.05) ? 0.0 : q);
+  if (loss == "soft_label_cross_entropy_with_logits") {
+    static const double scales[] = {1.0, 4.0, 30.0};
+    p = draws(d, count(shape), scales[d.uniform_int(0, 2)], specials);
+  } else {
+    for (std::int64_t n = 0; n < count(shape) / C; ++n)
+      for (double q : d.probabilities(C)) p.push_back(specials && d.coin(0.05) ? 0.0 : q);
+  }
   const std::string red = reduction(d);
   j["params"]["reduction"] = red;
   j["inputs"]["input"] = tensor(shape, p);

@@ -109,7 +109,8 @@ inline nlohmann::json draw_case(const std::string& loss, CaseDraw& d, int varian
   if (loss == "smooth_labels" || loss == "fastai_label_smoothing_cross_entropy" || loss == "label_smoothed_nll_loss" ||
       loss == "issue11959_label_smoothing_cross_entropy")
     return draw_label_smoothing_case(loss, d, specials);
-  if (loss == "smooth_soft_labels" || loss == "soft_label_cross_entropy") return draw_soft_label_case(loss, d, specials);
+  if (loss == "smooth_soft_labels" || loss == "soft_label_cross_entropy" || loss == "soft_label_cross_entropy_with_logits")
+    return draw_soft_label_case(loss, d, specials);
   static const double scales[] = {1.0, 4.0, 30.0};
   const double scale = scales[d.uniform_int(0, 2)];
   const int C = d.uniform_int(1, 3) == 1 ? d.uniform_int(1, 3) : d.uniform_int(4, 17);

@@ -69,6 +69,8 @@ TEST(HostCore, HardRowsKeepRelativeAccuracy) {
            R"({"loss":"cross_entropy","params":{"reduction":"mean"},"inputs":{"input":{"shape":[2,3],"data":["-inf","0x1p+0","0x1p-1","-inf","-inf","-inf"]},"target":{"shape":[2],"data":["0x1p+0","0x0p+0"]}}})",
            R"({"loss":"softmax","params":{},"inputs":{"input":{"shape":[1,3],"data":["0x1p+2","0x1p+2","-0x1p+4"]}}})",
            R"({"loss":"log_softmax","params":{},"inputs":{"input":{"shape":[3],"data":["0x1.8p+6","0x0p+0","0x1p+0"]}}})",
+           // An infinite label: T = inf, so d/dx_0 = s p_0 T is +inf though p_0 = e^-1001 underflows.
+           R"({"loss":"soft_label_cross_entropy_with_logits","params":{"reduction":"sum"},"inputs":{"input":{"shape":[3],"data":["-0x1.f4p+9","0x0p+0","0x1p+0"]},"target":{"shape":[3],"data":["0x1p-2","inf","0x1p-1"]}}})",
            // entr at 0 (0, gradient +inf), near 1 (-p log p ~ 1 - p), and 1/e rounded (gradient ~ 0).
            R"({"loss":"entropy","params":{"reduction":"none"},"inputs":{"input":{"shape":[1,3],"data":["0x0p+0","0x1.fffffep-1","0x1.78b564p-2"]}}})",
            // z = mult x with mult = 0.3f: rounding z_0 = 75.000003 to 75 would cost 50 ulps of the
