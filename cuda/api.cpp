@@ -5,6 +5,8 @@
 #include <cmath>
 
 #include "core/error.hpp"
+#include "cuda/api_label_smoothing.hpp"
+#include "cuda/api_unit_scaled.hpp"
 
 namespace lossoracle::cuda {
 
@@ -18,7 +20,12 @@ std::size_t accumulate_bytes(Dtype d) { return d == Dtype::float64 ? 8 : 4; }
 
 std::size_t round_up(std::size_t n) { return (n + 255) / 256 * 256; }
 
-bool class_indices(const Problem& p) { return p.kind == Kind::nll_loss || p.kind == Kind::cross_entropy_index; }
+bool class_indices(const Problem& p) {
+  return p.kind == Kind::nll_loss || p.kind == Kind::cross_entropy_index ||
+         p.kind == Kind::unit_scaled_index ||
+         p.kind == Kind::smooth_labels || p.kind == Kind::fastai_label_smoothing || p.kind == Kind::label_smoothed_nll ||
+         p.kind == Kind::issue11959_label_smoothing;
+}
 
 std::int64_t loss_rows(const Problem& p) { return p.kind == Kind::kl_div ? p.elements() : p.positions(); }
 
@@ -55,7 +62,8 @@ bool device_available(std::string* why) {
 std::size_t workspace_bytes(const Problem& p, Dtype d) {
   const std::size_t a = accumulate_bytes(d);
   std::size_t n = 512 + round_up(launch::kPartials * a) + round_up(static_cast<std::size_t>(loss_rows(p)) * a);
-  if (class_indices(p)) n += round_up(static_cast<std::size_t>(p.positions()) * a);
+  // Per-position weights (class indices) or cotangents (soft_label_cross_entropy).
+  if (class_indices(p) || p.kind == Kind::soft_label_probs || p.kind == Kind::soft_label_logits) n += round_up(static_cast<std::size_t>(p.positions()) * a);
   return n;
 }
 
@@ -87,9 +95,11 @@ Problem cross_entropy_problem(std::int64_t N, std::int64_t C, Reduction reductio
 
 void enqueue(const Problem& p, Dtype d, const DeviceTensors& t, void* workspace, std::size_t workspace_size,
              cudaStream_t stream) {
-  if (!t.input && p.elements() > 0) throw InputError("inputs.input", p.loss + ": input is a null device pointer");
+  if (!t.input && p.elements() > 0 && p.kind != Kind::smooth_labels) throw InputError("inputs.input", p.loss + ": input is a null device pointer");
   if (!t.loss) throw InputError("outputs.loss", p.loss + ": the loss output is a null device pointer");
-  if (p.kind != Kind::log_softmax && p.kind != Kind::softmax && !t.target && p.positions() > 0)
+  const bool has_target = p.kind != Kind::log_softmax && p.kind != Kind::softmax &&
+                          p.kind != Kind::entropy && p.kind != Kind::smooth_soft_labels;
+  if (has_target && !t.target && p.positions() > 0)
     throw InputError("inputs.target", p.loss + ": target is a null device pointer");
   if (p.has_weight && !t.weight) throw InputError("inputs.weight", p.loss + ": weight is a null device pointer");
   const std::size_t need = workspace_bytes(p, d);
@@ -118,6 +128,12 @@ void enqueue(const Problem& p, Dtype d, const DeviceTensors& t, void* workspace,
   rt.grad = t.grad_input;
 
   switch (p.kind) {
+    case Kind::unit_scaled_index:
+    case Kind::unit_scaled_probs: enqueue_unit_scaled(p, d, t, w, rp, rt, stream); break;
+    case Kind::smooth_labels:
+    case Kind::fastai_label_smoothing:
+    case Kind::label_smoothed_nll:
+    case Kind::issue11959_label_smoothing: enqueue_label_smoothing(p, d, t, w, rp, rt, stream); break;
     case Kind::log_softmax:
     case Kind::softmax:
       rp.reduce = false;
@@ -126,6 +142,41 @@ void enqueue(const Problem& p, Dtype d, const DeviceTensors& t, void* workspace,
       rt.value = t.loss;
       check(launch::softmax_rows(d, rp, rt, w, stream), "softmax kernel");
       return;
+    case Kind::smooth_soft_labels:
+      rp.reduce = false;
+      rt.aux = t.grad_output;  // elementwise cotangent
+      rt.grad_output = nullptr;
+      rt.value = t.loss;
+      check(launch::soft_label_rows(d, rp, rt, w, p.label_smoothing, stream), "smooth_soft_labels kernel");
+      return;
+    case Kind::soft_label_probs:
+    case Kind::soft_label_logits: {
+      const bool along = reduced && !p.position_shape.empty();
+      const std::int64_t d0 = p.position_shape.empty() ? 1 : p.position_shape[0];
+      const std::int64_t rest = element_count(p.loss_shape());
+      if (along && t.grad_output && p.position_shape.size() >= 2) {
+        // Each position's cotangent g[n % rest], into the workspace's per-position area.
+        check(launch::expand_cotangent(d, rp.rows, rest, t.grad_output, w.row_weight, stream), "cotangent");
+        rt.grad_output = w.row_weight;
+        rp.grad_output_per_row = true;
+      }
+      rp.divisor = along && p.reduction == Reduction::mean ? static_cast<double>(d0) : 1.0;
+      rt.aux = t.target;
+      rt.grad_target = t.grad_target;
+      rt.per_position = reduced ? t.per_position : t.loss;
+      check(launch::soft_label_rows(d, rp, rt, w, p.label_smoothing, stream), "soft-label cross entropy kernel");
+      if (reduced)
+        check(launch::sum_dim0(d, along ? d0 : 1, rest, along && p.reduction == Reduction::mean, t.loss, w, stream),
+              "reduction");
+      break;
+    }
+    case Kind::entropy:
+      rt.per_position = reduced ? t.per_position : t.loss;
+      // mean divides by the number of positions; none of them gives NaN (0/0).
+      if (p.reduction == Reduction::mean) rp.divisor = static_cast<double>(rp.rows);
+      check(launch::softmax_rows(d, rp, rt, w, stream), "entropy kernel");
+      if (reduced) check(launch::reduce_loss(d, rp.rows, rp.divisor, false, t.loss, w, stream), "reduction");
+      break;
     case Kind::nll_loss:
     case Kind::cross_entropy_index:
       rt.target = static_cast<const std::int64_t*>(t.target);

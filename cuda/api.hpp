@@ -34,7 +34,7 @@ class CudaError : public std::runtime_error {
 // present: <cudaGetErrorString>").
 bool device_available(std::string* why = nullptr);
 
-// Device pointers of one call. target: int64 class indices (positions'
+// Device pointers of one call (smooth_labels: target and loss only). target: int64 class indices (positions'
 // shape) or probabilities in the input's dtype (input's shape). weight (C),
 // grad_output (the loss's shape) in the input's dtype; either may be null
 // (no weights; ones). Outputs may be null when not wanted, except `loss`.
@@ -48,6 +48,9 @@ struct DeviceTensors {
   void* per_position = nullptr;  // the reduction='none' values under sum or mean (under none: `loss` holds them)
   void* grad_input = nullptr;
   void* grad_target = nullptr;   // cross_entropy with probabilities, kl_div
+  void* grad_input_unit_scaled = nullptr;   // unit_scaled_cross_entropy: the library's backward output
+  void* grad_target_unit_scaled = nullptr;  // unit_scaled_cross_entropy with probabilities: dS/dt
+  void* nll_loss = nullptr;                 // label_smoothed_nll_loss's second output (the loss's shape)
 };
 
 std::size_t workspace_bytes(const Problem& p, Dtype dtype);

@@ -123,11 +123,20 @@ std::vector<double> download(const DeviceBuffer& b, std::size_t count, Dtype d) 
 double round_to_storage(double v, Dtype d) { return decode(encode({v}, d), d)[0]; }
 
 std::vector<HostOutput> evaluate_on_device(const LossCase& c, Dtype d, bool grad_in_place) {
-  const Problem p = problem_from_case(c);
-  const Tensor& input = *c.find("input");
+  return evaluate_on_device(problem_from_case(c), c, d, grad_in_place);
+}
+
+std::vector<HostOutput> evaluate_on_device(const Problem& p, const LossCase& c, Dtype d, bool grad_in_place) {
+  const Tensor* input_tensor = c.find("input");  // smooth_labels has none
+  const Tensor input = input_tensor ? *input_tensor : Tensor{};
   const std::size_t n = input.values.size();
   const std::size_t P = static_cast<std::size_t>(p.positions());
-  const bool indices = p.kind == Kind::nll_loss || p.kind == Kind::cross_entropy_index;
+  const bool indices = p.kind == Kind::nll_loss || p.kind == Kind::cross_entropy_index ||
+                       p.kind == Kind::unit_scaled_index ||
+                       p.kind == Kind::smooth_labels || p.kind == Kind::fastai_label_smoothing ||
+                       p.kind == Kind::label_smoothed_nll || p.kind == Kind::issue11959_label_smoothing;
+  const bool fairseq = p.kind == Kind::label_smoothed_nll;
+  const bool unit_scaled = p.kind == Kind::unit_scaled_index || p.kind == Kind::unit_scaled_probs;
 
   auto x = upload(encode(input.values, d));
   std::unique_ptr<DeviceBuffer> target, weight, grad_output;
@@ -150,6 +159,9 @@ std::vector<HostOutput> evaluate_on_device(const LossCase& c, Dtype d, bool grad
   DeviceBuffer grad_target(p.has_grad_target() ? n * bytes_of(d) : 0);
   std::unique_ptr<DeviceBuffer> grad_separate;
   if (!grad_in_place) grad_separate = std::make_unique<DeviceBuffer>(n * bytes_of(d));
+  DeviceBuffer grad_input_unit_scaled(unit_scaled ? n * bytes_of(d) : 0);
+  DeviceBuffer grad_target_unit_scaled(unit_scaled && p.has_grad_target() ? n * bytes_of(d) : 0);
+  DeviceBuffer nll_loss(fairseq ? std::max<std::size_t>(loss_count, 1) * bytes_of(d) : 0);
   const std::size_t ws_bytes = workspace_bytes(p, d);
   DeviceBuffer workspace(ws_bytes);
 
@@ -160,8 +172,11 @@ std::vector<HostOutput> evaluate_on_device(const LossCase& c, Dtype d, bool grad
   t.grad_output = grad_output ? grad_output->p : nullptr;
   t.loss = loss.p;
   t.per_position = p.has_per_position() ? per_position.p : nullptr;
-  t.grad_input = grad_in_place ? x->p : grad_separate->p;
+  t.grad_input = !p.has_grad_input() ? nullptr : grad_in_place ? x->p : grad_separate->p;
   t.grad_target = p.has_grad_target() ? grad_target.p : nullptr;
+  t.grad_input_unit_scaled = grad_input_unit_scaled.p;
+  t.grad_target_unit_scaled = grad_target_unit_scaled.p;
+  t.nll_loss = nll_loss.p;
   run(p, d, t, workspace.p, ws_bytes, nullptr);
   check(cudaDeviceSynchronize(), "kernel execution");
 
@@ -172,8 +187,13 @@ std::vector<HostOutput> evaluate_on_device(const LossCase& c, Dtype d, bool grad
     out.push_back({"per_position", p.position_shape,
                    p.reduction == Reduction::none ? out[0].values : download(per_position, P, d)});
   }
-  out.push_back({"grad_input", p.input_shape, download(grad_in_place ? *x : *grad_separate, n, d)});
+  if (p.has_grad_input())
+    out.push_back({"grad_input", p.input_shape, download(grad_in_place ? *x : *grad_separate, n, d)});
   if (p.has_grad_target()) out.push_back({"grad_target", c.find("target")->shape, download(grad_target, n, d)});
+  if (unit_scaled) out.push_back({"grad_input_unit_scaled", p.input_shape, download(grad_input_unit_scaled, n, d)});
+  if (unit_scaled && p.has_grad_target())
+    out.push_back({"grad_target_unit_scaled", p.input_shape, download(grad_target_unit_scaled, n, d)});
+  if (fairseq) out.push_back({"nll_loss", p.loss_shape(), download(nll_loss, loss_count, d)});
   return out;
 }
 

@@ -4,70 +4,15 @@
 
 #include "core/error.hpp"
 #include "cuda/cross_entropy.cuh"
+#include "cuda/host_rows.hpp"
 #include "cuda/kl_div.cuh"
 
 namespace lossoracle::cuda {
 
-namespace {
-
-template <class A>
-std::vector<A> values_of(const LossCase& c, const char* name) {
-  const Tensor* t = c.find(name);
-  if (!t) return {};
-  return std::vector<A>(t->values.begin(), t->values.end());
-}
-
-// One row policy over every position, left to right: pass 1, finish, pass 2.
-template <class A, class Policy, class InputsOf>
-void run_rows(int lanes, const Policy& policy, const Problem& p, const std::vector<A>& x, const std::vector<A>& aux, A aux_default,
-              const std::vector<A>& weight, const std::vector<std::int64_t>* targets, InputsOf inputs_of,
-              std::vector<A>& value, std::vector<A>& grad, std::vector<A>* grad_target, std::vector<A>& row_loss) {
-  const std::int64_t C = p.classes, inner = p.inner;
-  for (std::int64_t pos = 0; pos < p.positions(); ++pos) {
-    const std::int64_t base = (pos / inner) * C * inner + pos % inner;
-    auto aux_at = [&](std::int64_t c) { return aux.empty() ? aux_default : aux[base + c * inner]; };
-    auto w_at = [&](std::int64_t c) { return weight.empty() ? A(1) : weight[c]; };
-    RowInputs<A> in = inputs_of(pos, base);
-    in.aux_ref = C > 0 ? aux_at(0) : A(0);
-    using State = decltype(policy.initial(in));
-    std::vector<State> states(static_cast<std::size_t>(lanes), policy.initial(in));
-    for (std::int64_t c = 0; c < C; ++c) policy.push(states[c % lanes], x[base + c * inner], aux_at(c), w_at(c));
-    for (int s = lanes / 2; s > 0; s /= 2)
-      for (int t = 0; t < s; ++t) states[t] = State::merge(states[t], states[t + s]);
-    const auto k = policy.finish(states[0], in);
-    const std::int64_t y = targets ? (*targets)[pos] : -1;
-    std::vector<A> terms(static_cast<std::size_t>(lanes), A(0));
-    for (std::int64_t c = 0; c < C; ++c) {
-      const ElementOut<A> o = policy.element(k, c == y, x[base + c * inner], aux_at(c), w_at(c));
-      value[base + c * inner] = o.value;
-      grad[base + c * inner] = o.grad;
-      if (grad_target) (*grad_target)[base + c * inner] = o.grad_target;
-      terms[c % lanes] += o.loss_term;
-    }
-    for (int s = lanes / 2; s > 0; s /= 2)
-      for (int t = 0; t < s; ++t) terms[t] = terms[t] + terms[t + s];
-    row_loss[pos] = policy.row_loss(k, terms[0]);
-  }
-}
-
-template <class A>
-std::vector<std::int64_t> checked_targets(const Problem& p, const LossCase& c) {
-  const Tensor& t = *c.find("target");
-  std::vector<std::int64_t> y(t.values.size());
-  for (std::size_t k = 0; k < y.size(); ++k) {
-    y[k] = static_cast<std::int64_t>(t.values[k]);
-    if (y[k] != p.ignore_index && (y[k] < 0 || y[k] >= p.classes))
-      throw InputError("inputs.target", target_out_of_range_message(p, static_cast<std::int64_t>(k), y[k]));
-  }
-  return y;
-}
-
-template <class A>
-std::vector<double> widen(const std::vector<A>& v) {
-  return std::vector<double>(v.begin(), v.end());
-}
-
-}  // namespace
+using host::run_rows;
+using host::values_of;
+using host::widen;
+using host::checked_targets;
 
 template <class A>
 std::vector<HostOutput> evaluate_on_host(const LossCase& c, int lanes) {
@@ -87,6 +32,26 @@ std::vector<HostOutput> evaluate_on_host(const LossCase& c, int lanes) {
   };
 
   switch (p.kind) {
+    case Kind::unit_scaled_index:
+    case Kind::unit_scaled_probs: return host::unit_scaled_on_host<A>(c, p, lanes);
+    case Kind::smooth_labels:
+    case Kind::fastai_label_smoothing:
+    case Kind::label_smoothed_nll:
+    case Kind::issue11959_label_smoothing: return host::label_smoothing_on_host<A>(c, p, lanes);
+    case Kind::smooth_soft_labels:
+    case Kind::soft_label_probs:
+    case Kind::soft_label_logits: return host::soft_label_on_host<A>(c, p, lanes);
+    case Kind::entropy: {
+      if (p.reduction == Reduction::mean) divisor = A(static_cast<double>(P));
+      auto inputs_of = [&](std::int64_t pos, std::int64_t) {
+        RowInputs<A> in;
+        in.g = row_g(pos);
+        return in;
+      };
+      run_rows<A>(lanes, EntropyRow<A>{divisor}, p, x, none, A(0), none, nullptr, inputs_of, value, grad, nullptr,
+                  row_loss);
+      break;
+    }
     case Kind::log_softmax:
     case Kind::softmax: {
       auto inputs_of = [](std::int64_t, std::int64_t) { return RowInputs<A>{}; };
@@ -98,7 +63,7 @@ std::vector<HostOutput> evaluate_on_host(const LossCase& c, int lanes) {
     }
     case Kind::nll_loss:
     case Kind::cross_entropy_index: {
-      const std::vector<std::int64_t> y = checked_targets<A>(p, c);
+      const std::vector<std::int64_t> y = checked_targets(p, c);
       A weight_sum(0), W(0);
       for (std::int64_t k = 0; k < p.classes; ++k) weight_sum += w.empty() ? A(1) : w[k];
       for (std::int64_t t : y)

@@ -67,4 +67,40 @@ cudaError_t kl_div(Storage s, std::int64_t elements, bool log_target, bool reduc
 cudaError_t reduce_loss(Storage s, std::int64_t n, double divisor, bool divisor_on_device, void* loss,
                         const Workspace& w, cudaStream_t stream);
 
+// unit_scaled_cross_entropy (cuda/unit_scaled.cu): the row kernel of its
+// class-index or probability policy (p.kind), p.divisor = B. target_divided:
+// the probability kernel's second pass, writing grad_target = dS/dt / B only.
+cudaError_t unit_scaled_rows(Storage s, const RowProblem& p, const RowTensors& t, const Workspace& w, double mult,
+                             bool mean, bool target_divided, cudaStream_t stream);
+
+// The label-smoothing family (cuda/label_smoothing.cu). smooth_labels: out
+// (rows, classes) from rows class indices, an index outside [0, C) flagged
+// in the error word and its row NaN. label_smoothing_rows: the row kernel of
+// fastai's (p.divisor_on_device: W from target_weights) or fairseq's policy
+// (p.kind); contribution: fastai's mean pass, row losses = shares of the mean.
+cudaError_t smooth_labels(Storage s, std::int64_t rows, std::int64_t classes, double eps, const std::int64_t* target,
+                          void* out, const Workspace& w, cudaStream_t stream);
+cudaError_t label_smoothing_rows(Storage s, const RowProblem& p, const RowTensors& t, const Workspace& w, double eps,
+                                 bool mean, bool contribution, cudaStream_t stream);
+// issue #11959's loss: H / W into w.target_weight_total (W there before),
+// H = sum of the grad_output (per_row; P without one) or grad_output[0]
+// times factor (1 without one); then each row's loss row_loss[n] +
+// (1 - eps) w.total (the batch-mean nll) into row_loss and per_position.
+cudaError_t issue11959_ratio(Storage s, std::int64_t rows, const void* grad_output, bool per_row, double factor,
+                             const Workspace& w, cudaStream_t stream);
+cudaError_t issue11959_finish(Storage s, std::int64_t rows, double eps, void* per_position, const Workspace& w,
+                              cudaStream_t stream);
+
+// The soft-label family (cuda/soft_label.cu): the row kernel of
+// smooth_soft_labels (t.value: the smoothed labels, t.aux: the elementwise
+// cotangent) or soft_label_cross_entropy (t.aux: the labels; p.divisor:
+// d0 for a mean along dimension 0); incendio's reduction along dimension 0
+// of the positions (from w.row_loss), and the cotangent it broadcasts.
+cudaError_t soft_label_rows(Storage s, const RowProblem& p, const RowTensors& t, const Workspace& w, double alpha,
+                            cudaStream_t stream);
+cudaError_t expand_cotangent(Storage s, std::int64_t rows, std::int64_t rest, const void* g, void* out,
+                             cudaStream_t stream);
+cudaError_t sum_dim0(Storage s, std::int64_t d0, std::int64_t rest, bool mean, void* out, const Workspace& w,
+                     cudaStream_t stream);
+
 }  // namespace lossoracle::cuda::launch

@@ -30,12 +30,34 @@ void set_class_layout(Problem& p, const Shape& input, const checks::ClassLayout&
 }  // namespace
 
 Shape Problem::loss_shape() const {
-  if (kind == Kind::log_softmax || kind == Kind::softmax) return input_shape;
+  if (kind == Kind::log_softmax || kind == Kind::softmax || kind == Kind::smooth_labels ||
+      kind == Kind::smooth_soft_labels)
+    return input_shape;
+  // incendio reduces along dimension 0 of the positions only.
+  if ((kind == Kind::soft_label_probs || kind == Kind::soft_label_logits) && reduction != Reduction::none &&
+      !position_shape.empty())
+    return Shape(position_shape.begin() + 1, position_shape.end());
   return reduction == Reduction::none ? position_shape : Shape{};
 }
 
 const std::vector<std::string>& cuda_loss_names() {
-  static const std::vector<std::string> names{"log_softmax", "softmax", "nll_loss", "cross_entropy", "kl_div"};
+  // One line per registry name.
+  static const std::vector<std::string> names{
+      "log_softmax",
+      "softmax",
+      "nll_loss",
+      "cross_entropy",
+      "kl_div",
+      "unit_scaled_cross_entropy",
+      "smooth_labels",
+      "fastai_label_smoothing_cross_entropy",
+      "label_smoothed_nll_loss",
+      "issue11959_label_smoothing_cross_entropy",
+      "entropy",
+      "smooth_soft_labels",
+      "soft_label_cross_entropy",
+      "soft_label_cross_entropy_with_logits",
+  };
   return names;
 }
 
@@ -47,10 +69,20 @@ Problem problem_from_case(const LossCase& c) {
   Problem p;
   p.loss = c.loss;
   p.has_grad_output = c.find("grad_output") != nullptr;
+  if (c.loss == "unit_scaled_cross_entropy") return unit_scaled_problem(c);
+  if (const auto q = label_smoothing_problem(c)) return *q;
+  if (const auto q = soft_label_problem(c)) return *q;
   if (c.loss == "log_softmax" || c.loss == "softmax") {
     p.kind = c.loss == "softmax" ? Kind::softmax : Kind::log_softmax;
     const checks::ClassLayout L = checks::softmax_args(c);
     set_class_layout(p, c.find("input")->shape, L);
+    return p;
+  }
+  if (c.loss == "entropy") {
+    const checks::EntropyArgs a = checks::entropy_args(c);
+    p.kind = Kind::entropy;
+    set_class_layout(p, c.find("input")->shape, a.layout);
+    p.reduction = a.reduction;
     return p;
   }
   if (c.loss == "kl_div") {
@@ -68,8 +100,9 @@ Problem problem_from_case(const LossCase& c) {
   }
   if (c.loss != "nll_loss" && c.loss != "cross_entropy") {
     checks::required(c, "input");
-    throw InputError("loss", c.loss + ": not implemented by the CUDA tier (it computes log_softmax, softmax, "
-                                      "nll_loss, cross_entropy and kl_div)");
+    std::string computed;
+    for (const std::string& n : cuda_loss_names()) computed += (computed.empty() ? "" : ", ") + n;
+    throw InputError("loss", c.loss + ": not implemented by the CUDA tier (it computes " + computed + ")");
   }
   const checks::CrossEntropyArgs a = c.loss == "nll_loss" ? checks::nll_loss_args(c) : checks::cross_entropy_args(c);
   set_class_layout(p, c.find("input")->shape, a.layout);

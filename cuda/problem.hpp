@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,7 +20,25 @@ namespace lossoracle::cuda {
 
 // The losses this tier computes, by kernel shape. Bindings to registry
 // names live in problem.cpp (cuda_loss_names) and a test checks them.
-enum class Kind { log_softmax, softmax, nll_loss, cross_entropy_index, cross_entropy_probs, kl_div };
+// One line per kind, so that families added side by side merge cleanly.
+enum class Kind {
+  log_softmax,
+  softmax,
+  nll_loss,
+  cross_entropy_index,
+  cross_entropy_probs,
+  kl_div,
+  unit_scaled_index,
+  unit_scaled_probs,
+  smooth_labels,
+  fastai_label_smoothing,
+  label_smoothed_nll,
+  issue11959_label_smoothing,
+  entropy,
+  smooth_soft_labels,
+  soft_label_probs,
+  soft_label_logits,
+};
 using checks::Reduction;
 
 struct Problem {
@@ -30,15 +49,25 @@ struct Problem {
   Shape position_shape;  // () unbatched, else (N, d1..dk); kl_div: the input's shape
   Reduction reduction = Reduction::mean;
   std::int64_t ignore_index = -100;
-  double label_smoothing = 0.0;
+  double label_smoothing = 0.0;  // also the label-smoothing family's eps (epsilon)
   bool log_target = false;
   bool has_weight = false;
   bool has_grad_output = false;
+  double mult = 1.0;  // unit_scaled_cross_entropy: the logits' multiplier
 
   std::int64_t positions() const { return outer * inner; }
   std::int64_t elements() const { return outer * classes * inner; }
-  bool has_per_position() const { return kind != Kind::log_softmax && kind != Kind::softmax; }
-  bool has_grad_target() const { return kind == Kind::cross_entropy_probs || kind == Kind::kl_div; }
+  bool has_per_position() const {
+    return kind != Kind::log_softmax && kind != Kind::softmax &&
+           kind != Kind::smooth_labels && kind != Kind::smooth_soft_labels;
+  }
+  bool has_grad_input() const { return kind != Kind::smooth_labels; }
+  bool has_grad_target() const {
+    return kind == Kind::cross_entropy_probs || kind == Kind::kl_div ||
+           kind == Kind::unit_scaled_probs ||
+           kind == Kind::soft_label_probs ||
+           kind == Kind::soft_label_logits;
+  }
   // Shape of the "loss" output: the input's for log_softmax/softmax,
   // the positions' for reduction none, () otherwise.
   Shape loss_shape() const;
@@ -52,6 +81,13 @@ const std::vector<std::string>& cuda_loss_names();
 // bad shapes, parameters and non-integer targets. Target values outside
 // [0, C) are not checked here: the device finds them (docs/cuda.md).
 Problem problem_from_case(const LossCase& c);
+
+// One per family beyond the cross-entropy family's (problem_<family>.cpp),
+// called by problem_from_case for the registry names of that family.
+Problem unit_scaled_problem(const LossCase& c);
+// nullopt for a loss of the family this tier does not compute yet.
+std::optional<Problem> label_smoothing_problem(const LossCase& c);
+std::optional<Problem> soft_label_problem(const LossCase& c);
 
 using checks::index_text;
 

@@ -237,3 +237,44 @@ struct SoftmaxOutRow {
 };
 
 }  // namespace lossoracle::cuda
+
+namespace lossoracle::cuda {
+
+// entropy of probabilities p (the input), per position H = sum_c entr(p_c),
+// entr(x) = -x log x (0 at 0, -inf below 0, NaN for NaN): torch.special.entr.
+// d/dp_c = h (-(1 + log p_c)), h the position's cotangent (g / P for mean):
+// +inf at p = 0, NaN below, as PyTorch's entr backward. No pass 1: the
+// terms are the row's loss terms.
+template <class A>
+LOSSORACLE_HD A entr(A x) {
+  if (x != x) return x;
+  if (x == A(0)) return A(0);
+  if (x < A(0)) return -infinity<A>();
+  return -(x * log_of(x));
+}
+
+template <class A>
+struct EntropyRow {
+  A divisor = A(1);  // P for mean, else 1
+  LOSSORACLE_HD void set_divisor(A) {}
+  struct State {
+    LOSSORACLE_HD static State merge(const State&, const State&) { return {}; }
+  };
+  LOSSORACLE_HD void push(State&, A, A, A) const {}
+  struct Consts {
+    A h;
+  };
+  LOSSORACLE_HD State initial(const RowInputs<A>&) const { return {}; }
+  LOSSORACLE_HD Consts finish(const State&, const RowInputs<A>& in) const {
+    return {divisor == A(1) ? in.g : in.g / divisor};
+  }
+  LOSSORACLE_HD ElementOut<A> element(const Consts& k, bool, A p, A, A) const {
+    ElementOut<A> o;
+    o.loss_term = entr(p);
+    o.grad = k.h * -(A(1) + log_of(p));
+    return o;
+  }
+  LOSSORACLE_HD A row_loss(const Consts&, A terms) const { return terms; }
+};
+
+}  // namespace lossoracle::cuda

@@ -100,7 +100,17 @@ inline std::vector<double> cotangent(CaseDraw& d, std::int64_t n) {
 
 // One case of `loss` (a name in cuda_loss_names()); `variant` picks the
 // target form of cross_entropy (even: class indices, odd: probabilities).
+inline nlohmann::json draw_unit_scaled_case(CaseDraw& d, int variant, bool specials);
+inline nlohmann::json draw_label_smoothing_case(const std::string& loss, CaseDraw& d, bool specials);
+inline nlohmann::json draw_soft_label_case(const std::string& loss, CaseDraw& d, bool specials);
+
 inline nlohmann::json draw_case(const std::string& loss, CaseDraw& d, int variant, bool specials) {
+  if (loss == "unit_scaled_cross_entropy") return draw_unit_scaled_case(d, variant, specials);
+  if (loss == "smooth_labels" || loss == "fastai_label_smoothing_cross_entropy" || loss == "label_smoothed_nll_loss" ||
+      loss == "issue11959_label_smoothing_cross_entropy")
+    return draw_label_smoothing_case(loss, d, specials);
+  if (loss == "smooth_soft_labels" || loss == "soft_label_cross_entropy" || loss == "soft_label_cross_entropy_with_logits")
+    return draw_soft_label_case(loss, d, specials);
   static const double scales[] = {1.0, 4.0, 30.0};
   const double scale = scales[d.uniform_int(0, 2)];
   const int C = d.uniform_int(1, 3) == 1 ? d.uniform_int(1, 3) : d.uniform_int(4, 17);
@@ -124,6 +134,23 @@ inline nlohmann::json draw_case(const std::string& loss, CaseDraw& d, int varian
   }
   const auto shape = class_shape(d, C);
   const auto positions = positions_of(shape);
+  if (loss == "entropy") {
+    // Probabilities along dimension 1, some exactly 0 (entr 0, gradient +inf).
+    std::vector<double> p(count(shape));
+    const std::int64_t inner = shape.size() > 2 ? shape[2] : 1;
+    for (std::int64_t pos = 0; pos < count(positions); ++pos) {
+      const auto row = d.probabilities(C);
+      for (int c = 0; c < C; ++c) p[(pos / inner * C + c) * inner + pos % inner] = d.coin(0.05) ? 0.0 : row[c];
+    }
+    const std::string red = reduction(d);
+    j["params"]["reduction"] = red;
+    j["inputs"]["input"] = tensor(shape, p);
+    if (d.coin()) {
+      const auto gs = red == "none" ? positions : std::vector<std::int64_t>{};
+      j["inputs"]["grad_output"] = tensor(gs, cotangent(d, count(gs)));
+    }
+    return j;
+  }
   j["inputs"]["input"] = tensor(shape, draws(d, count(shape), scale, specials));
   if (loss == "log_softmax" || loss == "softmax") {
     if (d.coin()) j["inputs"]["grad_output"] = tensor(shape, cotangent(d, count(shape)));
@@ -162,3 +189,8 @@ inline nlohmann::json draw_case(const std::string& loss, CaseDraw& d, int varian
 }
 
 }  // namespace lossoracle::cuda_testing
+
+// Per-family draws (one include per family), dispatched from draw_case.
+#include "tests/cuda/cases_label_smoothing.hpp"
+#include "tests/cuda/cases_soft_label.hpp"
+#include "tests/cuda/cases_unit_scaled.hpp"

@@ -44,7 +44,8 @@ std::vector<cuda::HostOutput> on_device(const LossCase& c) {
 // that the oracle judges the values the kernels actually receive.
 nlohmann::json rounded_to(nlohmann::json j, Dtype d) {
   const bool index_target = j["loss"] == "nll_loss" ||
-                            (j["loss"] == "cross_entropy" && j["inputs"]["target"]["shape"] != j["inputs"]["input"]["shape"]);
+                            ((j["loss"] == "cross_entropy" || j["loss"] == "unit_scaled_cross_entropy") &&
+                             j["inputs"]["target"]["shape"] != j["inputs"]["input"]["shape"]);
   for (auto& [name, tensor] : j["inputs"].items()) {
     if (name == "target" && index_target) continue;
     for (auto& v : tensor["data"]) {
@@ -144,6 +145,39 @@ TEST(CudaDeviceErrors, OutOfRangeTargetIsReportedNotClamped) {
     }
     EXPECT_FALSE(expected.empty());
     EXPECT_EQ(got, expected);
+  }
+}
+
+// Losses whose shared checks refuse an out-of-range class index before
+// anything runs: given the Problem of a valid case, the device must still
+// find the bad index (the kernels' error word) and report the reference's
+// words, for callers of the host API who build Problems themselves.
+TEST(CudaDeviceErrors, OutOfRangeTargetPastTheChecksIsFoundOnTheDevice) {
+  LOSSORACLE_REQUIRE_DEVICE();
+  for (const char* loss : {"unit_scaled_cross_entropy", "fastai_label_smoothing_cross_entropy"}) {
+    auto make = [&](std::vector<double> y) {
+      return testing_support::resolved_case(nlohmann::json{
+          {"loss", loss},
+          {"params", nlohmann::json::object()},
+          {"inputs",
+           {{"input", cuda_testing::tensor({3, 4}, std::vector<double>(12, 0.5))},
+            {"target", cuda_testing::tensor({3}, y)}}}});
+    };
+    const cuda::Problem p = cuda::problem_from_case(make({1.0, 2.0, 3.0}));
+    const LossCase bad = make({1.0, 7.0, -2.0});
+    std::string expected, got;
+    try {
+      testing_support::oracle(bad);
+    } catch (const InputError& e) {
+      expected = e.what();
+    }
+    try {
+      cuda::evaluate_on_device(p, bad, Dtype::float32);
+    } catch (const InputError& e) {
+      got = e.what();
+    }
+    EXPECT_FALSE(expected.empty());
+    EXPECT_EQ(got, expected) << loss;
   }
 }
 

@@ -68,7 +68,15 @@ TEST(HostCore, HardRowsKeepRelativeAccuracy) {
            R"({"loss":"cross_entropy","params":{"reduction":"sum","label_smoothing":0.25},"inputs":{"input":{"shape":[1,4],"data":["0x1p+0","0x1p+0","0x1p+0","0x1p+0"]},"target":{"shape":[1],"data":["0x1p+0"]}}})",
            R"({"loss":"cross_entropy","params":{"reduction":"mean"},"inputs":{"input":{"shape":[2,3],"data":["-inf","0x1p+0","0x1p-1","-inf","-inf","-inf"]},"target":{"shape":[2],"data":["0x1p+0","0x0p+0"]}}})",
            R"({"loss":"softmax","params":{},"inputs":{"input":{"shape":[1,3],"data":["0x1p+2","0x1p+2","-0x1p+4"]}}})",
-           R"({"loss":"log_softmax","params":{},"inputs":{"input":{"shape":[3],"data":["0x1.8p+6","0x0p+0","0x1p+0"]}}})"}) {
+           R"({"loss":"log_softmax","params":{},"inputs":{"input":{"shape":[3],"data":["0x1.8p+6","0x0p+0","0x1p+0"]}}})",
+           // An infinite label: T = inf, so d/dx_0 = s p_0 T is +inf though p_0 = e^-1001 underflows.
+           R"({"loss":"soft_label_cross_entropy_with_logits","params":{"reduction":"sum"},"inputs":{"input":{"shape":[3],"data":["-0x1.f4p+9","0x0p+0","0x1p+0"]},"target":{"shape":[3],"data":["0x1p-2","inf","0x1p-1"]}}})",
+           // entr at 0 (0, gradient +inf), near 1 (-p log p ~ 1 - p), and 1/e rounded (gradient ~ 0).
+           R"({"loss":"entropy","params":{"reduction":"none"},"inputs":{"input":{"shape":[1,3],"data":["0x0p+0","0x1.fffffep-1","0x1.78b564p-2"]}}})",
+           // z = mult x with mult = 0.3f: rounding z_0 = 75.000003 to 75 would cost 50 ulps of the
+           // dominant row's loss (~e^-74); the second row has equal logits (exact zero gradients).
+           R"({"loss":"unit_scaled_cross_entropy","params":{"reduction":"sum","mult":0.30000001192092896},"inputs":{"input":{"shape":[2,3],"data":["0x1.f4p+7","-0x1.ep+5","0x1p+2","0x1p+0","0x1p+0","0x1p+0"]},"target":{"shape":[2],"data":["0x0p+0","0x1p+1"]}}})",
+           R"({"loss":"unit_scaled_cross_entropy","params":{"reduction":"mean","mult":-1.5},"inputs":{"input":{"shape":[1,3],"data":["-0x1.4p+6","0x0p+0","0x1.8p+3"]},"target":{"shape":[1,3],"data":["0x1p+0","0x0p+0","0x0p+0"]}}})"}) {
     check_case<float>(nlohmann::json::parse(text), worst, on_host<float>);
     check_case<double>(nlohmann::json::parse(text), worst, on_host<double>);
   }
@@ -83,7 +91,17 @@ TEST(HostCore, RejectsLikeTheReference) {
            R"({"loss":"cross_entropy","params":{},"inputs":{"input":{"shape":[2,3],"data":["0x0p+0","0x0p+0","0x0p+0","0x0p+0","0x0p+0","0x0p+0"]},"target":{"shape":[3],"data":["0x0p+0","0x0p+0","0x0p+0"]}}})",
            R"({"loss":"cross_entropy","params":{},"inputs":{"input":{"shape":[1,2],"data":["0x0p+0","0x0p+0"]},"target":{"shape":[1],"data":["0x0p+0"]},"weight":{"shape":[3],"data":["0x1p+0","0x1p+0","0x1p+0"]}}})",
            R"({"loss":"cross_entropy","params":{"label_smoothing":1.5},"inputs":{"input":{"shape":[1,2],"data":["0x0p+0","0x0p+0"]},"target":{"shape":[1],"data":["0x0p+0"]}}})",
-           R"({"loss":"kl_div","params":{},"inputs":{"input":{"shape":[2],"data":["0x0p+0","0x0p+0"]},"target":{"shape":[1],"data":["0x0p+0"]}}})"}) {
+           R"({"loss":"kl_div","params":{},"inputs":{"input":{"shape":[2],"data":["0x0p+0","0x0p+0"]},"target":{"shape":[1],"data":["0x0p+0"]}}})",
+           R"({"loss":"unit_scaled_cross_entropy","params":{},"inputs":{"input":{"shape":[2,1],"data":["0x0p+0","0x0p+0"]},"target":{"shape":[2],"data":["0x0p+0","0x0p+0"]}}})",
+           R"({"loss":"unit_scaled_cross_entropy","params":{"reduction":"none"},"inputs":{"input":{"shape":[1,2],"data":["0x0p+0","0x0p+0"]},"target":{"shape":[1],"data":["0x0p+0"]}}})",
+           R"({"loss":"unit_scaled_cross_entropy","params":{},"inputs":{"input":{"shape":[2,3],"data":["0x0p+0","0x0p+0","0x0p+0","0x0p+0","0x0p+0","0x0p+0"]},"target":{"shape":[2],"data":["0x0p+0","0x1.8p+1"]}}})",
+           R"({"loss":"unit_scaled_cross_entropy","params":{},"inputs":{"input":{"shape":[1,2,1],"data":["0x0p+0","0x0p+0"]},"target":{"shape":[1,1],"data":["0x0p+0"]}}})",
+           R"({"loss":"smooth_labels","params":{"num_classes":3},"inputs":{"target":{"shape":[2],"data":["0x0p+0","0x1.8p+1"]}}})",
+           R"({"loss":"smooth_labels","params":{"num_classes":0},"inputs":{"target":{"shape":[1],"data":["0x0p+0"]}}})",
+           R"({"loss":"fastai_label_smoothing_cross_entropy","params":{},"inputs":{"input":{"shape":[3],"data":["0x0p+0","0x0p+0","0x0p+0"]},"target":{"shape":[],"data":["0x0p+0"]}}})",
+           R"({"loss":"fastai_label_smoothing_cross_entropy","params":{},"inputs":{"input":{"shape":[2,3],"data":["0x0p+0","0x0p+0","0x0p+0","0x0p+0","0x0p+0","0x0p+0"]},"target":{"shape":[2],"data":["-0x1p+0","0x0p+0"]}}})",
+           R"({"loss":"label_smoothed_nll_loss","params":{"epsilon":0.1},"inputs":{"input":{"shape":[2,1],"data":["0x0p+0","0x0p+0"]},"target":{"shape":[2],"data":["0x0p+0","0x0p+0"]}}})",
+           R"({"loss":"label_smoothed_nll_loss","params":{"epsilon":0.1},"inputs":{"input":{"shape":[2,2],"data":["0x0p+0","0x0p+0","0x0p+0","0x0p+0"]},"target":{"shape":[2],"data":["0x0p+0","0x1p+1"]}}})"}) {
     const LossCase c = testing_support::resolved_case(std::string(text));
     std::string expected = "(none)";
     try {

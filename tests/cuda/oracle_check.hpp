@@ -12,6 +12,9 @@
 #include "cuda/host_tier.hpp"
 #include "cuda/problem.hpp"
 #include "tests/cuda/accuracy.hpp"
+#include "tests/cuda/scales_label_smoothing.hpp"
+#include "tests/cuda/scales_soft_label.hpp"
+#include "tests/cuda/scales_unit_scaled.hpp"
 #include "tests/support/oracle_case.hpp"
 
 namespace lossoracle::cuda_testing {
@@ -25,7 +28,7 @@ inline const cuda::HostOutput* find_output(const std::vector<cuda::HostOutput>& 
 // Which outputs are compared row-normwise (see accuracy.hpp).
 inline bool rowwise(const std::string& loss, const std::string& output) {
   if (loss == "kl_div") return false;
-  if (output == "grad_input" || output == "grad_target") return true;
+  if (output.rfind("grad_", 0) == 0) return true;  // grad_input, grad_target and their unit-scaled forms
   return loss == "softmax" && output == "loss";
 }
 
@@ -37,6 +40,11 @@ inline std::vector<double> input_values(const LossCase& c, const char* name) {
 // The term magnitudes of softmax's gradient and of kl_div (accuracy.hpp);
 // empty where the row scales apply.
 inline std::vector<double> term_scales(const LossCase& c, const reference::OracleAnswer& a, const std::string& output) {
+  if (c.loss == "unit_scaled_cross_entropy") return unit_scaled_term_scales(c, output);
+  if (c.loss == "smooth_soft_labels" || c.loss == "soft_label_cross_entropy_with_logits")
+    return soft_label_term_scales(c, output);
+  if (c.loss == "fastai_label_smoothing_cross_entropy" || c.loss == "issue11959_label_smoothing_cross_entropy")
+    return label_smoothing_term_scales(c, a, output);
   std::vector<double> s;
   const std::vector<double> g = input_values(c, "grad_output");
   if (c.loss == "softmax" && output == "grad_input") {
@@ -50,6 +58,21 @@ inline std::vector<double> term_scales(const LossCase& c, const reference::Oracl
       double gmax = g.empty() ? 1.0 : 0.0;
       for (std::int64_t j = 0; j < C && !g.empty(); ++j) gmax = std::max(gmax, std::fabs(g[(n * C + j) * inner + i]));
       s.push_back(std::fabs(p.values[k].f64) * 2 * gmax);
+    }
+    return s;
+  }
+  if (c.loss == "entropy" && output == "grad_input") {
+    // h (-(1 + log p)) cancels near p = 1/e: |h| (1 + |log p|), h = g (/ P for mean).
+    const Tensor& in = *c.find("input");
+    const std::string red = c.params.text("reduction");
+    std::int64_t inner = 1;
+    for (std::size_t d = 2; d < in.shape.size(); ++d) inner *= in.shape[d];
+    const std::int64_t C = in.shape.size() == 1 ? in.shape[0] : in.shape[1];
+    const double P = static_cast<double>(in.values.size()) / std::max<std::int64_t>(C, 1);
+    for (std::size_t k = 0; k < in.values.size(); ++k) {
+      const std::int64_t pos = static_cast<std::int64_t>(k) / (C * inner) * inner + static_cast<std::int64_t>(k) % inner;
+      const double h = (g.empty() ? 1.0 : std::fabs(g[red == "none" ? pos : 0])) / (red == "mean" ? P : 1.0);
+      s.push_back(h * (1 + std::fabs(std::log(in.values[k]))));
     }
     return s;
   }

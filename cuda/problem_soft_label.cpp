@@ -1,0 +1,39 @@
+// The soft-label family's Problems: the shared checks (checks/soft_label.hpp,
+// incendio's order and words), then the layout (classes last).
+#include "checks/soft_label.hpp"
+#include "cuda/problem.hpp"
+
+namespace lossoracle::cuda {
+
+std::optional<Problem> soft_label_problem(const LossCase& c) {
+  Problem p;
+  p.loss = c.loss;
+  p.has_grad_output = c.find("grad_output") != nullptr;
+  if (c.loss == "smooth_soft_labels") {
+    const checks::SmoothSoftLabelsArgs a = checks::smooth_soft_labels_args(c);
+    p.kind = Kind::smooth_soft_labels;
+    p.input_shape = c.find("input")->shape;
+    p.outer = a.layout.outer;
+    p.classes = a.layout.classes;
+    p.inner = a.layout.inner;
+    p.position_shape = a.layout.position_shape;
+    p.reduction = Reduction::none;
+    p.label_smoothing = a.alpha;  // alpha
+    return p;
+  }
+  if (c.loss == "soft_label_cross_entropy" || c.loss == "soft_label_cross_entropy_with_logits") {
+    const checks::SoftLabelArgs a = checks::soft_label_cross_entropy_args(c);
+    p.kind = c.loss == "soft_label_cross_entropy" ? Kind::soft_label_probs : Kind::soft_label_logits;
+    p.input_shape = c.find("input")->shape;
+    p.outer = a.layout.outer;
+    p.classes = a.layout.classes;
+    p.inner = a.layout.inner;
+    p.position_shape = a.layout.position_shape;
+    p.reduction = a.reduction;
+    p.label_smoothing = a.alpha;
+    return p;
+  }
+  return std::nullopt;
+}
+
+}  // namespace lossoracle::cuda
