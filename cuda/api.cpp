@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "core/error.hpp"
+#include "cuda/slace_launch.hpp"
 
 namespace lossoracle::cuda {
 
@@ -18,7 +19,7 @@ std::size_t accumulate_bytes(Dtype d) { return d == Dtype::float64 ? 8 : 4; }
 
 std::size_t round_up(std::size_t n) { return (n + 255) / 256 * 256; }
 
-bool class_indices(const Problem& p) { return p.kind == Kind::nll_loss || p.kind == Kind::cross_entropy_index; }
+bool class_indices(const Problem& p) { return p.index_targets(); }
 
 std::int64_t loss_rows(const Problem& p) { return p.kind == Kind::kl_div ? p.elements() : p.positions(); }
 
@@ -38,6 +39,17 @@ launch::Workspace carve(const Problem& p, Dtype d, void* base) {
   at += round_up(static_cast<std::size_t>(loss_rows(p)) * a);
   w.row_weight = b + at;
   return w;
+}
+
+// slace (cuda/slace.cu): one launch, then the reduction.
+void enqueue_slace(const Problem& p, Dtype d, launch::RowProblem rp, launch::RowTensors rt, const DeviceTensors& t,
+                   const launch::Workspace& w, cudaStream_t stream) {
+  const bool reduced = p.reduction != Reduction::none;
+  rt.target = static_cast<const std::int64_t*>(t.target);
+  rt.per_position = reduced ? t.per_position : t.loss;
+  if (p.reduction == Reduction::mean) rp.divisor = static_cast<double>(rp.rows);
+  check(launch::slace_rows(d, rp, {p.alpha, p.epsilon, p.use_logits}, rt, w, stream), "slace kernel");
+  if (reduced) check(launch::reduce_loss(d, rp.rows, rp.divisor, false, t.loss, w, stream), "reduction");
 }
 
 }  // namespace
@@ -148,6 +160,9 @@ void enqueue(const Problem& p, Dtype d, const DeviceTensors& t, void* workspace,
       if (reduced) check(launch::reduce_loss(d, rp.rows, rp.divisor, false, t.loss, w, stream), "reduction");
       break;
     }
+    case Kind::slace:
+      enqueue_slace(p, d, rp, rt, t, w, stream);
+      break;
     case Kind::kl_div: {
       double divisor = 1.0;
       if (p.reduction == Reduction::mean) divisor = static_cast<double>(p.elements());

@@ -127,7 +127,7 @@ std::vector<HostOutput> evaluate_on_device(const LossCase& c, Dtype d, bool grad
   const Tensor& input = *c.find("input");
   const std::size_t n = input.values.size();
   const std::size_t P = static_cast<std::size_t>(p.positions());
-  const bool indices = p.kind == Kind::nll_loss || p.kind == Kind::cross_entropy_index;
+  const bool indices = p.index_targets();
 
   auto x = upload(encode(input.values, d));
   std::unique_ptr<DeviceBuffer> target, weight, grad_output;

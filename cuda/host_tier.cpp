@@ -5,6 +5,7 @@
 #include "core/error.hpp"
 #include "cuda/cross_entropy.cuh"
 #include "cuda/kl_div.cuh"
+#include "cuda/slace_host.hpp"
 
 namespace lossoracle::cuda {
 
@@ -73,6 +74,7 @@ template <class A>
 std::vector<HostOutput> evaluate_on_host(const LossCase& c, int lanes) {
   if (lanes < 1 || (lanes & (lanes - 1)) != 0) throw std::invalid_argument("evaluate_on_host: lanes must be a power of two");
   const Problem p = problem_from_case(c);
+  if (p.kind == Kind::slace) return slace_on_host<A>(c, p, lanes);
   const std::vector<A> x = values_of<A>(c, "input");
   const std::vector<A> w = values_of<A>(c, "weight");
   const std::vector<A> go = values_of<A>(c, "grad_output");
@@ -171,6 +173,8 @@ std::vector<HostOutput> evaluate_on_host(const LossCase& c, int lanes) {
       }
       break;
     }
+    case Kind::slace:  // above
+      break;
   }
 
   std::vector<HostOutput> out;

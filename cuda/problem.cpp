@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "checks/cross_entropy.hpp"
+#include "checks/slace_target.hpp"
 #include "core/error.hpp"
 
 namespace lossoracle::cuda {
@@ -35,11 +36,15 @@ Shape Problem::loss_shape() const {
 }
 
 const std::vector<std::string>& cuda_loss_names() {
-  static const std::vector<std::string> names{"log_softmax", "softmax", "nll_loss", "cross_entropy", "kl_div"};
+  static const std::vector<std::string> names{
+      "log_softmax", "softmax", "nll_loss", "cross_entropy", "kl_div",
+      "slace",
+  };
   return names;
 }
 
 std::string target_out_of_range_message(const Problem& p, std::int64_t position, std::int64_t target) {
+  if (p.kind == Kind::slace) return checks::slace_target_message(p.loss, p.target_shape, position, target, p.classes);
   return checks::target_out_of_range_message(p.loss, layout_of(p), position, target, p.ignore_index);
 }
 
@@ -66,10 +71,12 @@ Problem problem_from_case(const LossCase& c) {
     p.classes = 1;
     return p;
   }
+  if (c.loss == "slace") return slace_problem(c);
   if (c.loss != "nll_loss" && c.loss != "cross_entropy") {
     checks::required(c, "input");
-    throw InputError("loss", c.loss + ": not implemented by the CUDA tier (it computes log_softmax, softmax, "
-                                      "nll_loss, cross_entropy and kl_div)");
+    std::string names;
+    for (const std::string& n : cuda_loss_names()) names += (names.empty() ? "" : ", ") + n;
+    throw InputError("loss", c.loss + ": not implemented by the CUDA tier (it computes " + names + ")");
   }
   const checks::CrossEntropyArgs a = c.loss == "nll_loss" ? checks::nll_loss_args(c) : checks::cross_entropy_args(c);
   set_class_layout(p, c.find("input")->shape, a.layout);

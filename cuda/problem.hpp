@@ -19,7 +19,10 @@ namespace lossoracle::cuda {
 
 // The losses this tier computes, by kernel shape. Bindings to registry
 // names live in problem.cpp (cuda_loss_names) and a test checks them.
-enum class Kind { log_softmax, softmax, nll_loss, cross_entropy_index, cross_entropy_probs, kl_div };
+enum class Kind {
+  log_softmax, softmax, nll_loss, cross_entropy_index, cross_entropy_probs, kl_div,
+  slace,
+};
 using checks::Reduction;
 
 struct Problem {
@@ -34,11 +37,20 @@ struct Problem {
   bool log_target = false;
   bool has_weight = false;
   bool has_grad_output = false;
+  // slace and the ordinal family (cuda/slace_problem.cpp)
+  double alpha = 1.0, epsilon = 0.0;
+  bool use_logits = true;
+  Shape target_shape;
 
   std::int64_t positions() const { return outer * inner; }
   std::int64_t elements() const { return outer * classes * inner; }
   bool has_per_position() const { return kind != Kind::log_softmax && kind != Kind::softmax; }
   bool has_grad_target() const { return kind == Kind::cross_entropy_probs || kind == Kind::kl_div; }
+  // Targets are int64 class indices, range-checked on the device (error word).
+  bool index_targets() const {
+    return kind == Kind::nll_loss || kind == Kind::cross_entropy_index ||
+           kind == Kind::slace;
+  }
   // Shape of the "loss" output: the input's for log_softmax/softmax,
   // the positions' for reduction none, () otherwise.
   Shape loss_shape() const;
@@ -52,6 +64,8 @@ const std::vector<std::string>& cuda_loss_names();
 // bad shapes, parameters and non-integer targets. Target values outside
 // [0, C) are not checked here: the device finds them (docs/cuda.md).
 Problem problem_from_case(const LossCase& c);
+// Per-family parts of problem_from_case (cuda/<family>_problem.cpp).
+Problem slace_problem(const LossCase& c);
 
 using checks::index_text;
 

@@ -16,6 +16,7 @@
 #if defined(LOSSORACLE_HAVE_CUDA)
 #include <cuda_runtime.h>
 
+#include "checks/slace_target.hpp"
 #include "cuda/device_case.hpp"
 #endif
 
@@ -43,7 +44,7 @@ std::vector<cuda::HostOutput> on_device(const LossCase& c) {
 // The case with every floating-point tensor rounded to the storage dtype, so
 // that the oracle judges the values the kernels actually receive.
 nlohmann::json rounded_to(nlohmann::json j, Dtype d) {
-  const bool index_target = j["loss"] == "nll_loss" ||
+  const bool index_target = j["loss"] == "nll_loss" || j["loss"] == "slace" ||
                             (j["loss"] == "cross_entropy" && j["inputs"]["target"]["shape"] != j["inputs"]["input"]["shape"]);
   for (auto& [name, tensor] : j["inputs"].items()) {
     if (name == "target" && index_target) continue;
@@ -145,6 +146,46 @@ TEST(CudaDeviceErrors, OutOfRangeTargetIsReportedNotClamped) {
     EXPECT_FALSE(expected.empty());
     EXPECT_EQ(got, expected);
   }
+}
+
+// slace's targets are range-checked by problem_from_case already; a caller
+// of the host API may still pass a bad one: the kernel flags it (lowest
+// row) and check_targets reports it with the reference tier's words.
+TEST(CudaDeviceErrors, SlaceOutOfRangeTargetIsReportedNotClamped) {
+  LOSSORACLE_REQUIRE_DEVICE();
+  const nlohmann::json j = {{"loss", "slace"},
+                            {"params", {{"reduction", "none"}}},
+                            {"inputs",
+                             {{"input", cuda_testing::tensor({3, 4}, std::vector<double>(12, 0.5))},
+                              {"target", cuda_testing::tensor({3}, {1.0, 2.0, 0.0})}}}};
+  const cuda::Problem p = cuda::problem_from_case(testing_support::resolved_case(j));
+  const std::vector<std::int64_t> bad{1, 7, -2};
+  const std::vector<float> x(12, 0.5f);
+  void *dx = nullptr, *dy = nullptr, *loss = nullptr, *grad = nullptr, *ws = nullptr;
+  const std::size_t ws_bytes = cuda::workspace_bytes(p, Dtype::float32);
+  ASSERT_EQ(cudaMalloc(&dx, 48), cudaSuccess);
+  ASSERT_EQ(cudaMalloc(&dy, 24), cudaSuccess);
+  ASSERT_EQ(cudaMalloc(&loss, 12), cudaSuccess);
+  ASSERT_EQ(cudaMalloc(&grad, 48), cudaSuccess);
+  ASSERT_EQ(cudaMalloc(&ws, ws_bytes), cudaSuccess);
+  ASSERT_EQ(cudaMemcpy(dx, x.data(), 48, cudaMemcpyHostToDevice), cudaSuccess);
+  ASSERT_EQ(cudaMemcpy(dy, bad.data(), 24, cudaMemcpyHostToDevice), cudaSuccess);
+  cuda::DeviceTensors t;
+  t.input = dx;
+  t.target = dy;
+  t.loss = loss;
+  t.grad_input = grad;
+  std::string got;
+  try {
+    cuda::run(p, Dtype::float32, t, ws, ws_bytes, nullptr);
+  } catch (const InputError& e) {
+    got = e.what();
+  }
+  EXPECT_EQ(got, checks::slace_target_message("slace", {3}, 1, 7, 4));
+  float row[4];
+  ASSERT_EQ(cudaMemcpy(row, static_cast<float*>(grad) + 4, 16, cudaMemcpyDeviceToHost), cudaSuccess);
+  for (float v : row) EXPECT_TRUE(std::isnan(v)) << "the bad row's gradient must be NaN, not a clamped class's";
+  for (void* q : {dx, dy, loss, grad, ws}) cudaFree(q);
 }
 
 // Deterministic logits that need no storage on the host: row n, class c.

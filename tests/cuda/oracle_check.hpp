@@ -12,6 +12,7 @@
 #include "cuda/host_tier.hpp"
 #include "cuda/problem.hpp"
 #include "tests/cuda/accuracy.hpp"
+#include "tests/cuda/slace_scales.hpp"
 #include "tests/support/oracle_case.hpp"
 
 namespace lossoracle::cuda_testing {
@@ -37,6 +38,7 @@ inline std::vector<double> input_values(const LossCase& c, const char* name) {
 // The term magnitudes of softmax's gradient and of kl_div (accuracy.hpp);
 // empty where the row scales apply.
 inline std::vector<double> term_scales(const LossCase& c, const reference::OracleAnswer& a, const std::string& output) {
+  if (c.loss == "slace") return slace_term_scales(c, output);
   std::vector<double> s;
   const std::vector<double> g = input_values(c, "grad_output");
   if (c.loss == "softmax" && output == "grad_input") {
@@ -151,9 +153,7 @@ inline std::vector<double> term_scales(const LossCase& c, const reference::Oracl
 // Runs one case through the oracle and `evaluate` (the host core or the
 // kernels, computing in A), compares every output.
 template <class A, class Evaluate>
-void check_case(const nlohmann::json& j, double& worst, Evaluate evaluate, StorageRounding storage = {}) {
-  SCOPED_TRACE(j.dump());
-  const LossCase c = testing_support::resolved_case(j);
+void check_loss_case(const LossCase& c, double& worst, Evaluate evaluate, StorageRounding storage = {}) {
   const reference::OracleAnswer answer = testing_support::oracle(c);
   const std::vector<cuda::HostOutput> got = evaluate(c);
   const cuda::Problem p = cuda::problem_from_case(c);
@@ -179,6 +179,12 @@ void check_case(const nlohmann::json& j, double& worst, Evaluate evaluate, Stora
     worst = std::max(worst, m.worst_ulps);
   }
   EXPECT_EQ(got.size(), answer.outputs.size());
+}
+
+template <class A, class Evaluate>
+void check_case(const nlohmann::json& j, double& worst, Evaluate evaluate, StorageRounding storage = {}) {
+  SCOPED_TRACE(j.dump());
+  check_loss_case<A>(testing_support::resolved_case(j), worst, evaluate, storage);
 }
 
 }  // namespace lossoracle::cuda_testing
