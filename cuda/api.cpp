@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "core/error.hpp"
+#include "cuda/cost_matrix_launch.hpp"
 #include "cuda/slace_launch.hpp"
 
 namespace lossoracle::cuda {
@@ -21,7 +22,7 @@ std::size_t round_up(std::size_t n) { return (n + 255) / 256 * 256; }
 
 bool class_indices(const Problem& p) { return p.index_targets(); }
 
-std::int64_t loss_rows(const Problem& p) { return p.kind == Kind::kl_div ? p.elements() : p.positions(); }
+std::int64_t loss_rows(const Problem& p) { return p.kind == Kind::kl_div || p.is_misclass() ? p.elements() : p.positions(); }
 
 launch::Workspace carve(const Problem& p, Dtype d, void* base) {
   const std::size_t a = accumulate_bytes(d);
@@ -50,6 +51,21 @@ void enqueue_slace(const Problem& p, Dtype d, launch::RowProblem rp, launch::Row
   if (p.reduction == Reduction::mean) rp.divisor = static_cast<double>(rp.rows);
   check(launch::slace_rows(d, rp, {p.alpha, p.epsilon, p.use_logits}, rt, w, stream), "slace kernel");
   if (reduced) check(launch::reduce_loss(d, rp.rows, rp.divisor, false, t.loss, w, stream), "reduction");
+}
+
+// The misclass losses (cuda/cost_matrix.cu): one launch, then the reduction
+// over the N C element losses.
+void enqueue_misclass(const Problem& p, Dtype d, launch::RowProblem rp, launch::RowTensors rt, const DeviceTensors& t,
+                      const launch::Workspace& w, cudaStream_t stream) {
+  const bool reduced = p.reduction != Reduction::none;
+  if (!t.cost_matrix && p.elements() > 0) throw InputError("inputs.cost_matrix", p.loss + ": cost_matrix is a null device pointer");
+  rt.target = static_cast<const std::int64_t*>(t.target);
+  rt.aux = t.cost_matrix;
+  rt.per_position = reduced ? t.per_position : t.loss;
+  rp.grad_output_per_row = !reduced;  // per element
+  if (p.reduction == Reduction::mean) rp.divisor = static_cast<double>(p.elements());
+  check(launch::misclass(d, rp, p.clamp_min, rt, w, stream), "misclass kernel");
+  if (reduced) check(launch::reduce_loss(d, p.elements(), rp.divisor, false, t.loss, w, stream), "reduction");
 }
 
 }  // namespace
@@ -162,6 +178,11 @@ void enqueue(const Problem& p, Dtype d, const DeviceTensors& t, void* workspace,
     }
     case Kind::slace:
       enqueue_slace(p, d, rp, rt, t, w, stream);
+      break;
+    case Kind::misclass_a:
+    case Kind::misclass_a_logits:
+    case Kind::misclass_b_as_published:
+      enqueue_misclass(p, d, rp, rt, t, w, stream);
       break;
     case Kind::kl_div: {
       double divisor = 1.0;

@@ -126,7 +126,7 @@ std::vector<HostOutput> evaluate_on_device(const LossCase& c, Dtype d, bool grad
   const Problem p = problem_from_case(c);
   const Tensor& input = *c.find("input");
   const std::size_t n = input.values.size();
-  const std::size_t P = static_cast<std::size_t>(p.positions());
+  const std::size_t P = static_cast<std::size_t>(element_count(p.position_shape));  // per_position's count
   const bool indices = p.index_targets();
 
   auto x = upload(encode(input.values, d));
@@ -143,6 +143,8 @@ std::vector<HostOutput> evaluate_on_device(const LossCase& c, Dtype d, bool grad
   }
   if (const Tensor* w = c.find("weight")) weight = upload(encode(w->values, d));
   if (const Tensor* g = c.find("grad_output")) grad_output = upload(encode(g->values, d));
+  std::unique_ptr<DeviceBuffer> cost_matrix;
+  if (const Tensor* m = c.find("cost_matrix")) cost_matrix = upload(encode(m->values, d));
 
   const std::size_t loss_count = static_cast<std::size_t>(element_count(p.loss_shape()));
   DeviceBuffer loss(std::max<std::size_t>(loss_count, 1) * bytes_of(d));
@@ -158,6 +160,7 @@ std::vector<HostOutput> evaluate_on_device(const LossCase& c, Dtype d, bool grad
   t.target = target ? target->p : nullptr;
   t.weight = weight ? weight->p : nullptr;
   t.grad_output = grad_output ? grad_output->p : nullptr;
+  t.cost_matrix = cost_matrix ? cost_matrix->p : nullptr;
   t.loss = loss.p;
   t.per_position = p.has_per_position() ? per_position.p : nullptr;
   t.grad_input = grad_in_place ? x->p : grad_separate->p;

@@ -5,6 +5,7 @@
 #include "core/error.hpp"
 #include "cuda/cross_entropy.cuh"
 #include "cuda/kl_div.cuh"
+#include "cuda/cost_matrix_host.hpp"
 #include "cuda/slace_host.hpp"
 
 namespace lossoracle::cuda {
@@ -75,6 +76,7 @@ std::vector<HostOutput> evaluate_on_host(const LossCase& c, int lanes) {
   if (lanes < 1 || (lanes & (lanes - 1)) != 0) throw std::invalid_argument("evaluate_on_host: lanes must be a power of two");
   const Problem p = problem_from_case(c);
   if (p.kind == Kind::slace) return slace_on_host<A>(c, p, lanes);
+  if (p.is_misclass()) return misclass_on_host<A>(c, p, lanes);
   const std::vector<A> x = values_of<A>(c, "input");
   const std::vector<A> w = values_of<A>(c, "weight");
   const std::vector<A> go = values_of<A>(c, "grad_output");
@@ -174,6 +176,9 @@ std::vector<HostOutput> evaluate_on_host(const LossCase& c, int lanes) {
       break;
     }
     case Kind::slace:  // above
+    case Kind::misclass_a:
+    case Kind::misclass_a_logits:
+    case Kind::misclass_b_as_published:
       break;
   }
 

@@ -22,6 +22,9 @@ namespace lossoracle::cuda {
 enum class Kind {
   log_softmax, softmax, nll_loss, cross_entropy_index, cross_entropy_probs, kl_div,
   slace,
+  misclass_a,
+  misclass_a_logits,
+  misclass_b_as_published,
 };
 using checks::Reduction;
 
@@ -41,6 +44,7 @@ struct Problem {
   double alpha = 1.0, epsilon = 0.0;
   bool use_logits = true;
   Shape target_shape;
+  double clamp_min = 0.0;  // misclass_b_as_published
 
   std::int64_t positions() const { return outer * inner; }
   std::int64_t elements() const { return outer * classes * inner; }
@@ -49,7 +53,13 @@ struct Problem {
   // Targets are int64 class indices, range-checked on the device (error word).
   bool index_targets() const {
     return kind == Kind::nll_loss || kind == Kind::cross_entropy_index ||
-           kind == Kind::slace;
+           kind == Kind::slace ||
+           is_misclass();
+  }
+  // The cost-matrix family's misclass losses: one loss term per element.
+  bool is_misclass() const {
+    return kind == Kind::misclass_a || kind == Kind::misclass_a_logits ||
+           kind == Kind::misclass_b_as_published;
   }
   // Shape of the "loss" output: the input's for log_softmax/softmax,
   // the positions' for reduction none, () otherwise.
@@ -66,6 +76,7 @@ const std::vector<std::string>& cuda_loss_names();
 Problem problem_from_case(const LossCase& c);
 // Per-family parts of problem_from_case (cuda/<family>_problem.cpp).
 Problem slace_problem(const LossCase& c);
+Problem misclass_problem(const LossCase& c);
 
 using checks::index_text;
 

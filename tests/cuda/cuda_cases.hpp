@@ -101,9 +101,11 @@ inline std::vector<double> cotangent(CaseDraw& d, std::int64_t n) {
 // One case of `loss` (a name in cuda_loss_names()); `variant` picks the
 // target form of cross_entropy (even: class indices, odd: probabilities).
 inline nlohmann::json draw_slace_case(CaseDraw& d, bool specials);
+inline nlohmann::json draw_misclass_case(const std::string& loss, CaseDraw& d, bool specials);
 
 inline nlohmann::json draw_case(const std::string& loss, CaseDraw& d, int variant, bool specials) {
   if (loss == "slace") return draw_slace_case(d, specials);
+  if (loss.rfind("misclass_", 0) == 0) return draw_misclass_case(loss, d, specials);
   static const double scales[] = {1.0, 4.0, 30.0};
   const double scale = scales[d.uniform_int(0, 2)];
   const int C = d.uniform_int(1, 3) == 1 ? d.uniform_int(1, 3) : d.uniform_int(4, 17);
@@ -167,3 +169,4 @@ inline nlohmann::json draw_case(const std::string& loss, CaseDraw& d, int varian
 }  // namespace lossoracle::cuda_testing
 
 #include "tests/cuda/slace_cases.hpp"
+#include "tests/cuda/cost_matrix_cases.hpp"

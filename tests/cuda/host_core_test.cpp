@@ -102,7 +102,9 @@ TEST(HostCore, HardRowsKeepRelativeAccuracy) {
            R"({"loss":"cross_entropy","params":{"reduction":"sum","label_smoothing":0.25},"inputs":{"input":{"shape":[1,4],"data":["0x1p+0","0x1p+0","0x1p+0","0x1p+0"]},"target":{"shape":[1],"data":["0x1p+0"]}}})",
            R"({"loss":"cross_entropy","params":{"reduction":"mean"},"inputs":{"input":{"shape":[2,3],"data":["-inf","0x1p+0","0x1p-1","-inf","-inf","-inf"]},"target":{"shape":[2],"data":["0x1p+0","0x0p+0"]}}})",
            R"({"loss":"softmax","params":{},"inputs":{"input":{"shape":[1,3],"data":["0x1p+2","0x1p+2","-0x1p+4"]}}})",
-           R"({"loss":"log_softmax","params":{},"inputs":{"input":{"shape":[3],"data":["0x1.8p+6","0x0p+0","0x1p+0"]}}})"}) {
+           R"({"loss":"log_softmax","params":{},"inputs":{"input":{"shape":[3],"data":["0x1.8p+6","0x0p+0","0x1p+0"]}}})",
+           // clamp's boundary: p - 1 = clamp_min exactly passes (gradient -s d / (p - 1)), a float below does not.
+           R"({"loss":"misclass_b_as_published","params":{"reduction":"sum","clamp_min":0.25},"inputs":{"input":{"shape":[2,2],"data":["0x1.4p+0","0x1.3ffffep+0","0x1.4p+0","0x1.400002p+0"]},"target":{"shape":[2],"data":["0x0p+0","-0x1p+0"]},"cost_matrix":{"shape":[2,2],"data":["0x1p+0","0x1.8p+0","0x1p-1","0x1p+1"]}}})"}) {
     check_case<float>(nlohmann::json::parse(text), worst, on_host<float>);
     check_case<double>(nlohmann::json::parse(text), worst, on_host<double>);
   }
@@ -120,6 +122,8 @@ TEST(HostCore, RejectsLikeTheReference) {
            R"({"loss":"kl_div","params":{},"inputs":{"input":{"shape":[2],"data":["0x0p+0","0x0p+0"]},"target":{"shape":[1],"data":["0x0p+0"]}}})",
            R"({"loss":"slace","params":{},"inputs":{"input":{"shape":[2,3],"data":["0x0p+0","0x0p+0","0x0p+0","0x0p+0","0x0p+0","0x0p+0"]},"target":{"shape":[2,1],"data":["0x0p+0","0x1.8p+1"]}}})",
            R"({"loss":"slace","params":{},"inputs":{"input":{"shape":[2,3],"data":["0x0p+0","0x0p+0","0x0p+0","0x0p+0","0x0p+0","0x0p+0"]},"target":{"shape":[2],"data":["-0x1p+0","0x0p+0"]}}})",
+           R"({"loss":"misclass_a","params":{},"inputs":{"input":{"shape":[2,2],"data":["0x0p+0","0x0p+0","0x0p+0","0x0p+0"]},"target":{"shape":[2],"data":["0x0p+0","-0x1.8p+1"]},"cost_matrix":{"shape":[2,2],"data":["0x0p+0","0x0p+0","0x0p+0","0x0p+0"]}}})",
+           R"({"loss":"misclass_a_logits","params":{},"inputs":{"input":{"shape":[2,2],"data":["0x0p+0","0x0p+0","0x0p+0","0x0p+0"]},"target":{"shape":[2],"data":["0x0p+0","0x1p+0"]},"cost_matrix":{"shape":[2,3],"data":["0x0p+0","0x0p+0","0x0p+0","0x0p+0","0x0p+0","0x0p+0"]}}})",
            R"({"loss":"slace","params":{},"inputs":{"input":{"shape":[3],"data":["0x0p+0","0x0p+0","0x0p+0"]},"target":{"shape":[1],"data":["0x0p+0"]}}})"}) {
     const LossCase c = testing_support::resolved_case(std::string(text));
     std::string expected = "(none)";

@@ -13,6 +13,7 @@
 #include "cuda/problem.hpp"
 #include "tests/cuda/accuracy.hpp"
 #include "tests/cuda/slace_scales.hpp"
+#include "tests/cuda/cost_matrix_scales.hpp"
 #include "tests/support/oracle_case.hpp"
 
 namespace lossoracle::cuda_testing {
@@ -39,6 +40,7 @@ inline std::vector<double> input_values(const LossCase& c, const char* name) {
 // empty where the row scales apply.
 inline std::vector<double> term_scales(const LossCase& c, const reference::OracleAnswer& a, const std::string& output) {
   if (c.loss == "slace") return slace_term_scales(c, output);
+  if (c.loss.rfind("misclass_", 0) == 0) return misclass_scales(c, a, output);
   std::vector<double> s;
   const std::vector<double> g = input_values(c, "grad_output");
   if (c.loss == "softmax" && output == "grad_input") {
