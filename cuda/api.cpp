@@ -68,6 +68,21 @@ void enqueue_misclass(const Problem& p, Dtype d, launch::RowProblem rp, launch::
   if (reduced) check(launch::reduce_loss(d, p.elements(), rp.divisor, false, t.loss, w, stream), "reduction");
 }
 
+// per_pair_weighted_ce (cuda/cost_matrix.cu): targets are probabilities (aux),
+// the cost matrix rides in the weight slot.
+void enqueue_per_pair(const Problem& p, Dtype d, launch::RowProblem rp, launch::RowTensors rt, const DeviceTensors& t,
+                      const launch::Workspace& w, cudaStream_t stream) {
+  const bool reduced = p.reduction != Reduction::none;
+  if (!t.cost_matrix && p.elements() > 0) throw InputError("inputs.cost_matrix", p.loss + ": cost_matrix is a null device pointer");
+  rt.aux = t.target;
+  rt.weight = t.cost_matrix;
+  rt.grad_target = t.grad_target;
+  rt.per_position = reduced ? t.per_position : t.loss;
+  if (p.reduction == Reduction::mean) rp.divisor = static_cast<double>(rp.rows);
+  check(launch::per_pair_weighted_ce(d, rp, rt, w, stream), "per_pair_weighted_ce kernel");
+  if (reduced) check(launch::reduce_loss(d, rp.rows, rp.divisor, false, t.loss, w, stream), "reduction");
+}
+
 }  // namespace
 
 bool device_available(std::string* why) {
@@ -183,6 +198,9 @@ void enqueue(const Problem& p, Dtype d, const DeviceTensors& t, void* workspace,
     case Kind::misclass_a_logits:
     case Kind::misclass_b_as_published:
       enqueue_misclass(p, d, rp, rt, t, w, stream);
+      break;
+    case Kind::per_pair_weighted_ce:
+      enqueue_per_pair(p, d, rp, rt, t, w, stream);
       break;
     case Kind::kl_div: {
       double divisor = 1.0;

@@ -94,6 +94,52 @@ __global__ void __launch_bounds__(kBlock) misclass_logits_kernel(launch::RowProb
   }
 }
 
+// per_pair_weighted_ce, one block per row: pass 1 the softmax statistics;
+// then thread i (strided) forms M_i and d/dt_i, and its share of the loss;
+// thread j forms G_j, its share of sum G; the tree merges both; then d/dx_j
+// (G_j formed again: O(C^2) work per row, O(1) state per thread). A class's
+// x_j is read after pass 1 only by the thread writing its gradient.
+template <class T>
+__global__ void __launch_bounds__(kBlock) per_pair_kernel(launch::RowProblem p, launch::RowTensors t,
+                                                          launch::Workspace w) {
+  using A = acc_t<T>;
+  __shared__ __align__(16) unsigned char stats_raw[kBlock * sizeof(SoftmaxStats<A>)];
+  SoftmaxStats<A>* stats = reinterpret_cast<SoftmaxStats<A>*>(stats_raw);
+  __shared__ A sums[kBlock];
+  const std::int64_t C = p.classes;
+  auto load = [](const T* v) { return load_as<A>(v); };
+  for (std::int64_t row = blockIdx.x; row < p.rows; row += gridDim.x) {
+    const T* x = static_cast<const T*>(t.x) + row * C;
+    const T* tr = static_cast<const T*>(t.aux) + row * C;
+    const T* D = static_cast<const T*>(t.weight);
+    const A g = t.grad_output ? load_as<A>(static_cast<const T*>(t.grad_output) + (p.grad_output_per_row ? row : 0)) : A(1);
+    const A neg_s = -(g / A(p.divisor));
+    SoftmaxStats<A> mine;
+    for (std::int64_t j = threadIdx.x; j < C; j += kBlock) mine.push(load_as<A>(x + j));
+    const SoftmaxRow<A> sm = softmax_row(block_merge(mine, stats, [](const SoftmaxStats<A>& a, const SoftmaxStats<A>& b) {
+      return SoftmaxStats<A>::merge(a, b);
+    }));
+    A loss_part(0), g_part(0);
+    for (std::int64_t i = threadIdx.x; i < C; i += kBlock) {
+      const A M = per_pair_m_with<A>(sm, x, D + i * C, C, load);
+      if (t.grad_target) store_to(static_cast<T*>(t.grad_target) + row * C + i, neg_s * M);
+      loss_part += load_as<A>(tr + i) * M;
+    }
+    for (std::int64_t j = threadIdx.x; j < C; j += kBlock) g_part += per_pair_g_with<A>(tr, D + j, C, neg_s, load);
+    const A loss_sum = block_merge(loss_part, sums, Sum<A>{});
+    const A G_sum = block_merge(g_part, sums, Sum<A>{});
+    if (t.grad)
+      for (std::int64_t j = threadIdx.x; j < C; j += kBlock) {
+        const A G = per_pair_g_with<A>(tr, D + j, C, neg_s, load);
+        store_to(static_cast<T*>(t.grad) + row * C + j, per_pair_grad(sm, load_as<A>(x + j), G, G_sum));
+      }
+    if (threadIdx.x == 0) {
+      if (t.per_position) store_to(static_cast<T*>(t.per_position) + row, -loss_sum);
+      if (p.reduce) static_cast<A*>(w.row_loss)[row] = -loss_sum;
+    }
+  }
+}
+
 }  // namespace lossoracle::cuda::kernels
 
 namespace lossoracle::cuda::launch {
@@ -110,6 +156,16 @@ cudaError_t misclass(Storage s, const RowProblem& p, double clamp_min, const Row
       const unsigned blocks = static_cast<unsigned>(std::min<std::int64_t>((n + 255) / 256, 65535 * 16));
       kernels::misclass_elements_kernel<T><<<blocks, 256, 0, stream>>>(p, clamp_min, t, w);
     }
+    return cudaGetLastError();
+  });
+}
+
+cudaError_t per_pair_weighted_ce(Storage s, const RowProblem& p, const RowTensors& t, const Workspace& w,
+                                 cudaStream_t stream) {
+  if (p.rows == 0) return cudaSuccess;
+  return kernels::with_storage(s, [&](auto tag) {
+    using T = decltype(tag);
+    kernels::per_pair_kernel<T><<<kernels::grid_for(p.rows), kernels::kBlock, 0, stream>>>(p, t, w);
     return cudaGetLastError();
   });
 }

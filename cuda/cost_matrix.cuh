@@ -5,6 +5,8 @@
 // cotangent s (grad_output's element, or its scalar over N C for mean).
 //   misclass_a:               l = d p,                         d/dp = s d
 //   misclass_b_as_published:  l = d (-log(clamp(p - 1, min=m))), d/dp = -(s d) / (p - 1) where p - 1 >= m, else 0
+//   per_pair_weighted_ce:     per row, M_i = sum_j log p_j D_ij, l = -sum_i t_i M_i (O(C^2) per row),
+//                             d/dt_i = (-s) M_i, G_j = sum_i ((-s) t_i) D_ij, d/dx_j = G_j - p_j sum_c G_c
 //   misclass_a_logits:        l = d softmax(x)_c, the softmax VJP of the cotangent g_c = s d
 //                             (cuda/softmax.cuh's SoftmaxOutRow, exact 0 for a row of equal costs)
 #pragma once
@@ -51,6 +53,38 @@ LOSSORACLE_HD CostElement<A> misclass_b_published_element(A d, A p, A s, double 
   e.loss = d * -log_of(clamped);
   e.grad = passes ? -(s * d) / (p - A(1)) : A(0);
   return e;
+}
+
+// M_i = sum_j log p_j D_ij over row i of D (d_row), left to right.
+template <class A, class X, class Load>
+LOSSORACLE_HD A per_pair_m_with(const SoftmaxRow<A>& r, const X* x, const X* d_row, std::int64_t C, Load load) {
+  A M(0);
+  for (std::int64_t j = 0; j < C; ++j) M += r.log_p(load(x + j)) * load(d_row + j);
+  return M;
+}
+// G_j = sum_i ((-s) t_i) D_ij over column j of D (d_col = D + j, stride C), top to bottom.
+template <class A, class X, class Load>
+LOSSORACLE_HD A per_pair_g_with(const X* t, const X* d_col, std::int64_t C, A neg_s, Load load) {
+  A G(0);
+  for (std::int64_t i = 0; i < C; ++i) G += (neg_s * load(t + i)) * load(d_col + i * C);
+  return G;
+}
+template <class A>
+LOSSORACLE_HD A per_pair_m(const SoftmaxRow<A>& r, const A* x, const A* d_row, std::int64_t C) {
+  return per_pair_m_with<A>(r, x, d_row, C, [](const A* v) { return *v; });
+}
+template <class A>
+LOSSORACLE_HD A per_pair_g(const A* t, const A* d_col, std::int64_t C, A neg_s) {
+  return per_pair_g_with<A>(t, d_col, C, neg_s, [](const A* v) { return *v; });
+}
+
+// per_pair_weighted_ce's d/dx_j from G_j and sum_c G_c: over the unnormalised
+// exponentials, (E G_j - e_j sum G) / E, exact 0 for equal logits and equal
+// G; with anything non-finite, the plain G_j - p_j sum G and its NaN/inf.
+template <class A>
+LOSSORACLE_HD A per_pair_grad(const SoftmaxRow<A>& r, A x, A G, A G_sum) {
+  if (r.sum < infinity<A>() && G - G == A(0) && G_sum - G_sum == A(0)) return (r.sum * G - r.e(x) * G_sum) / r.sum;
+  return G - r.p(x) * G_sum;
 }
 
 }  // namespace lossoracle::cuda

@@ -71,6 +71,57 @@ std::vector<HostOutput> misclass_on_host(const LossCase& c, const Problem& p, in
           {"grad_input", p.input_shape, widen(grad)}};
 }
 
+template <class A>
+std::vector<HostOutput> per_pair_weighted_ce_on_host(const LossCase& c, const Problem& p, int lanes) {
+  const std::vector<A> x = values_of<A>(c, "input"), t = values_of<A>(c, "target"), D = values_of<A>(c, "cost_matrix"),
+                       go = values_of<A>(c, "grad_output");
+  const std::int64_t N = p.outer, C = p.classes;
+  const A divisor = p.reduction == Reduction::mean ? A(static_cast<double>(N)) : A(1);
+  std::vector<A> row_loss(static_cast<std::size_t>(N), A(0)), grad(x.size(), A(0)), grad_target(x.size(), A(0));
+  auto tree = [&](std::vector<A> v) {
+    for (int s = lanes / 2; s > 0; s /= 2)
+      for (int k = 0; k < s; ++k) v[k] = v[k] + v[k + s];
+    return v[0];
+  };
+  for (std::int64_t n = 0; n < N; ++n) {
+    const A* xr = x.data() + n * C;
+    const A* tr = t.data() + n * C;
+    const A g = go.empty() ? A(1) : go[p.reduction == Reduction::none ? n : 0];
+    const A neg_s = -(g / divisor);
+    std::vector<SoftmaxStats<A>> st(static_cast<std::size_t>(lanes));
+    for (std::int64_t j = 0; j < C; ++j) st[j % lanes].push(xr[j]);
+    for (int s = lanes / 2; s > 0; s /= 2)
+      for (int k = 0; k < s; ++k) st[k] = SoftmaxStats<A>::merge(st[k], st[k + s]);
+    const SoftmaxRow<A> sm = softmax_row(st[0]);
+    std::vector<A> loss_part(static_cast<std::size_t>(lanes), A(0)), g_part(static_cast<std::size_t>(lanes), A(0));
+    for (std::int64_t i = 0; i < C; ++i) {
+      const A M = per_pair_m(sm, xr, D.data() + i * C, C);
+      grad_target[n * C + i] = neg_s * M;
+      loss_part[i % lanes] += tr[i] * M;
+    }
+    std::vector<A> G(static_cast<std::size_t>(C));
+    for (std::int64_t j = 0; j < C; ++j) g_part[j % lanes] += (G[j] = per_pair_g(tr, D.data() + j, C, neg_s));
+    const A G_sum = tree(g_part);
+    for (std::int64_t j = 0; j < C; ++j) grad[n * C + j] = per_pair_grad(sm, xr[j], G[j], G_sum);
+    row_loss[n] = -tree(loss_part);
+  }
+  std::vector<A> loss;
+  if (p.reduction == Reduction::none) {
+    loss = row_loss;
+  } else {
+    A total(0);
+    for (const A& v : row_loss) total += v;
+    loss = {p.reduction == Reduction::sum ? total : total / divisor};
+  }
+  auto widen = [](const std::vector<A>& v) { return std::vector<double>(v.begin(), v.end()); };
+  return {{"loss", p.loss_shape(), widen(loss)},
+          {"per_position", p.position_shape, widen(row_loss)},
+          {"grad_input", p.input_shape, widen(grad)},
+          {"grad_target", p.target_shape, widen(grad_target)}};
+}
+
+template std::vector<HostOutput> per_pair_weighted_ce_on_host<float>(const LossCase&, const Problem&, int);
+template std::vector<HostOutput> per_pair_weighted_ce_on_host<double>(const LossCase&, const Problem&, int);
 template std::vector<HostOutput> misclass_on_host<float>(const LossCase&, const Problem&, int);
 template std::vector<HostOutput> misclass_on_host<double>(const LossCase&, const Problem&, int);
 

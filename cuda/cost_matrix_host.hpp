@@ -12,4 +12,8 @@ namespace lossoracle::cuda {
 template <class A>
 std::vector<HostOutput> misclass_on_host(const LossCase& c, const Problem& p, int lanes);
 
+// per_pair_weighted_ce, with the kernel's strided sums merged by its tree.
+template <class A>
+std::vector<HostOutput> per_pair_weighted_ce_on_host(const LossCase& c, const Problem& p, int lanes);
+
 }  // namespace lossoracle::cuda

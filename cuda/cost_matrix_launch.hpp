@@ -13,4 +13,11 @@ namespace lossoracle::cuda::launch {
 cudaError_t misclass(Storage s, const RowProblem& p, double clamp_min, const RowTensors& t, const Workspace& w,
                      cudaStream_t stream);
 
+// per_pair_weighted_ce: one block per row of (p.rows, p.classes) logits
+// t.x, t.aux the (N, C) target probabilities, t.weight the (C, C) cost
+// matrix; t.grad_output per row (reduction none) or scalar; p.divisor: N
+// for mean. Writes t.grad, t.grad_target, per-row losses as misclass does.
+cudaError_t per_pair_weighted_ce(Storage s, const RowProblem& p, const RowTensors& t, const Workspace& w,
+                                 cudaStream_t stream);
+
 }  // namespace lossoracle::cuda::launch

@@ -77,6 +77,7 @@ std::vector<HostOutput> evaluate_on_host(const LossCase& c, int lanes) {
   const Problem p = problem_from_case(c);
   if (p.kind == Kind::slace) return slace_on_host<A>(c, p, lanes);
   if (p.is_misclass()) return misclass_on_host<A>(c, p, lanes);
+  if (p.kind == Kind::per_pair_weighted_ce) return per_pair_weighted_ce_on_host<A>(c, p, lanes);
   const std::vector<A> x = values_of<A>(c, "input");
   const std::vector<A> w = values_of<A>(c, "weight");
   const std::vector<A> go = values_of<A>(c, "grad_output");
@@ -179,6 +180,7 @@ std::vector<HostOutput> evaluate_on_host(const LossCase& c, int lanes) {
     case Kind::misclass_a:
     case Kind::misclass_a_logits:
     case Kind::misclass_b_as_published:
+    case Kind::per_pair_weighted_ce:
       break;
   }
 

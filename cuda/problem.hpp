@@ -25,6 +25,7 @@ enum class Kind {
   misclass_a,
   misclass_a_logits,
   misclass_b_as_published,
+  per_pair_weighted_ce,
 };
 using checks::Reduction;
 
@@ -49,7 +50,10 @@ struct Problem {
   std::int64_t positions() const { return outer * inner; }
   std::int64_t elements() const { return outer * classes * inner; }
   bool has_per_position() const { return kind != Kind::log_softmax && kind != Kind::softmax; }
-  bool has_grad_target() const { return kind == Kind::cross_entropy_probs || kind == Kind::kl_div; }
+  bool has_grad_target() const {
+    return kind == Kind::cross_entropy_probs || kind == Kind::kl_div ||
+           kind == Kind::per_pair_weighted_ce;
+  }
   // Targets are int64 class indices, range-checked on the device (error word).
   bool index_targets() const {
     return kind == Kind::nll_loss || kind == Kind::cross_entropy_index ||
@@ -77,6 +81,7 @@ Problem problem_from_case(const LossCase& c);
 // Per-family parts of problem_from_case (cuda/<family>_problem.cpp).
 Problem slace_problem(const LossCase& c);
 Problem misclass_problem(const LossCase& c);
+Problem per_pair_weighted_ce_problem(const LossCase& c);
 
 using checks::index_text;
 

@@ -53,4 +53,50 @@ inline std::vector<double> misclass_scales(const LossCase& c, const reference::O
   return s;
 }
 
+// per_pair_weighted_ce, from the inputs in binary64 (with |log p_j|):
+// M_i's terms |log p_j D_ij|; the loss's |t_i| times those; d/dt_i's |s|
+// times them; d/dx_j's as log_softmax's over G_j's terms:
+// |s| sum_i |t_i D_ij| + p_j |s| sum_c sum_i |t_i D_ic|.
+inline std::vector<double> per_pair_scales(const LossCase& c, const std::string& output) {
+  const Tensor& in = *c.find("input");
+  const std::vector<double>& t = c.find("target")->values;
+  const std::vector<double>& D = c.find("cost_matrix")->values;
+  const Tensor* go = c.find("grad_output");
+  const std::string red = c.params.text("reduction");
+  const std::int64_t N = in.shape[0], C = in.shape[1];
+  const double divisor = red == "mean" ? static_cast<double>(N) : 1.0;
+  std::vector<double> rows(N, 0.0), gt(t.size(), 0.0), gx(t.size(), 0.0);
+  for (std::int64_t n = 0; n < N; ++n) {
+    const double* x = in.values.data() + n * C;
+    const double s = std::fabs((go ? go->values[red == "none" ? n : 0] : 1.0) / divisor);
+    double m = -INFINITY, E = 0;
+    for (std::int64_t j = 0; j < C; ++j) m = std::fmax(m, x[j]);
+    for (std::int64_t j = 0; j < C; ++j) E += std::exp(x[j] - m);
+    std::vector<double> logp(C), Gmag(C, 0.0);
+    for (std::int64_t j = 0; j < C; ++j) logp[j] = std::fabs((x[j] - m) - std::log(E));
+    double Gtotal = 0;
+    for (std::int64_t i = 0; i < C; ++i) {
+      double Mmag = 0;
+      for (std::int64_t j = 0; j < C; ++j) {
+        const double term = logp[j] * std::fabs(D[i * C + j]);
+        if (std::isfinite(term)) Mmag += term;
+        Gmag[j] += std::fabs(t[n * C + i] * D[i * C + j]) * s;
+      }
+      rows[n] += std::fabs(t[n * C + i]) * Mmag;
+      gt[n * C + i] = s * Mmag;
+    }
+    for (double v : Gmag) Gtotal += v;
+    for (std::int64_t j = 0; j < C; ++j) {
+      const double p = std::exp(x[j] - m) / E;
+      gx[n * C + j] = Gmag[j] + (std::isfinite(p) ? p : 0.0) * Gtotal;
+    }
+  }
+  if (output == "grad_target") return gt;
+  if (output == "grad_input") return gx;
+  if (output == "per_position" || red == "none") return rows;
+  double total = 0;
+  for (double r : rows) total += r;
+  return {total / divisor};
+}
+
 }  // namespace lossoracle::cuda_testing

@@ -102,10 +102,12 @@ inline std::vector<double> cotangent(CaseDraw& d, std::int64_t n) {
 // target form of cross_entropy (even: class indices, odd: probabilities).
 inline nlohmann::json draw_slace_case(CaseDraw& d, bool specials);
 inline nlohmann::json draw_misclass_case(const std::string& loss, CaseDraw& d, bool specials);
+inline nlohmann::json draw_per_pair_case(CaseDraw& d, bool specials);
 
 inline nlohmann::json draw_case(const std::string& loss, CaseDraw& d, int variant, bool specials) {
   if (loss == "slace") return draw_slace_case(d, specials);
   if (loss.rfind("misclass_", 0) == 0) return draw_misclass_case(loss, d, specials);
+  if (loss == "per_pair_weighted_ce") return draw_per_pair_case(d, specials);
   static const double scales[] = {1.0, 4.0, 30.0};
   const double scale = scales[d.uniform_int(0, 2)];
   const int C = d.uniform_int(1, 3) == 1 ? d.uniform_int(1, 3) : d.uniform_int(4, 17);

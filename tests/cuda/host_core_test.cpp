@@ -124,6 +124,7 @@ TEST(HostCore, RejectsLikeTheReference) {
            R"({"loss":"slace","params":{},"inputs":{"input":{"shape":[2,3],"data":["0x0p+0","0x0p+0","0x0p+0","0x0p+0","0x0p+0","0x0p+0"]},"target":{"shape":[2],"data":["-0x1p+0","0x0p+0"]}}})",
            R"({"loss":"misclass_a","params":{},"inputs":{"input":{"shape":[2,2],"data":["0x0p+0","0x0p+0","0x0p+0","0x0p+0"]},"target":{"shape":[2],"data":["0x0p+0","-0x1.8p+1"]},"cost_matrix":{"shape":[2,2],"data":["0x0p+0","0x0p+0","0x0p+0","0x0p+0"]}}})",
            R"({"loss":"misclass_a_logits","params":{},"inputs":{"input":{"shape":[2,2],"data":["0x0p+0","0x0p+0","0x0p+0","0x0p+0"]},"target":{"shape":[2],"data":["0x0p+0","0x1p+0"]},"cost_matrix":{"shape":[2,3],"data":["0x0p+0","0x0p+0","0x0p+0","0x0p+0","0x0p+0","0x0p+0"]}}})",
+           R"({"loss":"per_pair_weighted_ce","params":{},"inputs":{"input":{"shape":[2],"data":["0x0p+0","0x0p+0"]},"target":{"shape":[2],"data":["0x1p-1","0x1p-1"]},"cost_matrix":{"shape":[2,2],"data":["0x0p+0","0x0p+0","0x0p+0","0x0p+0"]}}})",
            R"({"loss":"slace","params":{},"inputs":{"input":{"shape":[3],"data":["0x0p+0","0x0p+0","0x0p+0"]},"target":{"shape":[1],"data":["0x0p+0"]}}})"}) {
     const LossCase c = testing_support::resolved_case(std::string(text));
     std::string expected = "(none)";

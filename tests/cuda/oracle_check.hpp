@@ -41,6 +41,7 @@ inline std::vector<double> input_values(const LossCase& c, const char* name) {
 inline std::vector<double> term_scales(const LossCase& c, const reference::OracleAnswer& a, const std::string& output) {
   if (c.loss == "slace") return slace_term_scales(c, output);
   if (c.loss.rfind("misclass_", 0) == 0) return misclass_scales(c, a, output);
+  if (c.loss == "per_pair_weighted_ce") return per_pair_scales(c, output);
   std::vector<double> s;
   const std::vector<double> g = input_values(c, "grad_output");
   if (c.loss == "softmax" && output == "grad_input") {
