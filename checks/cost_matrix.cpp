@@ -4,6 +4,8 @@
 #include <cmath>
 #include <string>
 
+#include "checks/cost_matrix_target.hpp"
+
 namespace lossoracle::checks {
 
 namespace {
@@ -66,15 +68,20 @@ std::vector<std::int64_t> cost_indices(const LossCase& c, const Tensor& target, 
       throw InputError("inputs.target", c.loss + ": target" + index_text(target.shape, static_cast<std::int64_t>(k)) +
                                             " = " + std::to_string(v) + " is not an integer class index");
     y[k] = static_cast<std::int64_t>(v);
-    if (y[k] < -rows || y[k] >= rows)
-      throw InputError("inputs.target", c.loss + ": index " + std::to_string(y[k]) +
-                                            " is out of bounds for dimension 0 with size " + std::to_string(rows) +
-                                            " (target" + index_text(target.shape, static_cast<std::int64_t>(k)) + ")");
+    const std::string m = cost_target_message(c.loss, target.shape, static_cast<std::int64_t>(k), y[k], rows);
+    if (!m.empty()) throw InputError("inputs.target", m);
   }
   return y;
 }
 
 }  // namespace
+
+std::string cost_target_message(const std::string& loss, const Shape& target_shape, std::int64_t k, std::int64_t y,
+                                std::int64_t rows) {
+  if (y >= -rows && y < rows) return "";
+  return loss + ": index " + std::to_string(y) + " is out of bounds for dimension 0 with size " +
+         std::to_string(rows) + " (target" + index_text(target_shape, k) + ")";
+}
 
 CostMatrixArgs misclass_args(const LossCase& c) {
   const Tensor& in = required(c, "input");

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "checks/integer_targets.hpp"
+#include "checks/slace_target.hpp"
 
 namespace lossoracle::checks {
 
@@ -41,6 +42,26 @@ void check_row_grad_output(const LossCase& c, Reduction r, std::int64_t N) {
   check_grad_output(c, r == Reduction::none ? Shape{N} : Shape{});
 }
 
+std::string slace_target_message(const std::string& loss, const Shape& target_shape, std::int64_t k, std::int64_t y,
+                                 std::int64_t C) {
+  // prox_dom[target] is the first indexing: PyTorch's bounds, which admit
+  // -C <= y < 0 (negative indexing). dlordinal then measures soft-label
+  // distances from y itself but takes the dominance row of class C + y.
+  const std::string at = "target" + index_text(target_shape, k);
+  if (C == 0)
+    return loss + ": index is out of bounds for dimension with size 0 (" + at + " = " + std::to_string(y) +
+           "; num_classes is 0)";
+  if (y >= C || y < -C)
+    return loss + ": index " + std::to_string(y) + " is out of bounds for dimension 0 with size " + std::to_string(C) +
+           " (" + at + ")";
+  if (y < 0)
+    return loss + ": " + at + " = " + std::to_string(y) +
+           " is negative; dlordinal accepts it silently (soft labels measured from " + std::to_string(y) +
+           ", dominance row of class " + std::to_string(C + y) +
+           "), the oracle requires 0 <= target < num_classes = " + std::to_string(C);
+  return "";
+}
+
 SlaceArgs slace_args(const LossCase& c) {
   SlaceArgs a;
   const Tensor& in = required(c, "input");
@@ -58,25 +79,9 @@ SlaceArgs slace_args(const LossCase& c) {
   a.classes = C;
   const Tensor& target = required(c, "target");
   a.y = row_targets(c, target, N, true);
-  // prox_dom[target] is the first indexing: PyTorch's bounds, which admit
-  // -C <= y < 0 (negative indexing). dlordinal then measures soft-label
-  // distances from y itself but takes the dominance row of class C + y.
   for (std::size_t k = 0; k < a.y.size(); ++k) {
-    const std::int64_t y = a.y[k];
-    const std::string at = "target" + index_text(target.shape, static_cast<std::int64_t>(k));
-    if (C == 0)
-      throw InputError("inputs.target", c.loss + ": index is out of bounds for dimension with size 0 (" + at +
-                                            " = " + std::to_string(y) + "; num_classes is 0)");
-    if (y >= C || y < -C)
-      throw InputError("inputs.target", c.loss + ": index " + std::to_string(y) +
-                                            " is out of bounds for dimension 0 with size " + std::to_string(C) + " (" +
-                                            at + ")");
-    if (y < 0)
-      throw InputError("inputs.target",
-                       c.loss + ": " + at + " = " + std::to_string(y) +
-                           " is negative; dlordinal accepts it silently (soft labels measured from " +
-                           std::to_string(y) + ", dominance row of class " + std::to_string(C + y) +
-                           "), the oracle requires 0 <= target < num_classes = " + std::to_string(C));
+    const std::string m = slace_target_message(c.loss, target.shape, static_cast<std::int64_t>(k), a.y[k], C);
+    if (!m.empty()) throw InputError("inputs.target", m);
   }
   if (width != C)
     throw InputError("inputs.input", c.loss + ": Expected size for first two dimensions of batch2 tensor to be: [" +

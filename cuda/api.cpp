@@ -7,6 +7,8 @@
 #include "core/error.hpp"
 #include "cuda/api_label_smoothing.hpp"
 #include "cuda/api_unit_scaled.hpp"
+#include "cuda/cost_matrix_launch.hpp"
+#include "cuda/slace_launch.hpp"
 
 namespace lossoracle::cuda {
 
@@ -20,14 +22,9 @@ std::size_t accumulate_bytes(Dtype d) { return d == Dtype::float64 ? 8 : 4; }
 
 std::size_t round_up(std::size_t n) { return (n + 255) / 256 * 256; }
 
-bool class_indices(const Problem& p) {
-  return p.kind == Kind::nll_loss || p.kind == Kind::cross_entropy_index ||
-         p.kind == Kind::unit_scaled_index ||
-         p.kind == Kind::smooth_labels || p.kind == Kind::fastai_label_smoothing || p.kind == Kind::label_smoothed_nll ||
-         p.kind == Kind::issue11959_label_smoothing;
-}
+bool class_indices(const Problem& p) { return p.index_targets(); }
 
-std::int64_t loss_rows(const Problem& p) { return p.kind == Kind::kl_div ? p.elements() : p.positions(); }
+std::int64_t loss_rows(const Problem& p) { return p.kind == Kind::kl_div || p.is_misclass() ? p.elements() : p.positions(); }
 
 launch::Workspace carve(const Problem& p, Dtype d, void* base) {
   const std::size_t a = accumulate_bytes(d);
@@ -45,6 +42,47 @@ launch::Workspace carve(const Problem& p, Dtype d, void* base) {
   at += round_up(static_cast<std::size_t>(loss_rows(p)) * a);
   w.row_weight = b + at;
   return w;
+}
+
+// slace (cuda/slace.cu): one launch, then the reduction.
+void enqueue_slace(const Problem& p, Dtype d, launch::RowProblem rp, launch::RowTensors rt, const DeviceTensors& t,
+                   const launch::Workspace& w, cudaStream_t stream) {
+  const bool reduced = p.reduction != Reduction::none;
+  rt.target = static_cast<const std::int64_t*>(t.target);
+  rt.per_position = reduced ? t.per_position : t.loss;
+  if (p.reduction == Reduction::mean) rp.divisor = static_cast<double>(rp.rows);
+  check(launch::slace_rows(d, rp, {p.alpha, p.epsilon, p.use_logits}, rt, w, stream), "slace kernel");
+  if (reduced) check(launch::reduce_loss(d, rp.rows, rp.divisor, false, t.loss, w, stream), "reduction");
+}
+
+// The misclass losses (cuda/cost_matrix.cu): one launch, then the reduction
+// over the N C element losses.
+void enqueue_misclass(const Problem& p, Dtype d, launch::RowProblem rp, launch::RowTensors rt, const DeviceTensors& t,
+                      const launch::Workspace& w, cudaStream_t stream) {
+  const bool reduced = p.reduction != Reduction::none;
+  if (!t.cost_matrix && p.elements() > 0) throw InputError("inputs.cost_matrix", p.loss + ": cost_matrix is a null device pointer");
+  rt.target = static_cast<const std::int64_t*>(t.target);
+  rt.aux = t.cost_matrix;
+  rt.per_position = reduced ? t.per_position : t.loss;
+  rp.grad_output_per_row = !reduced;  // per element
+  if (p.reduction == Reduction::mean) rp.divisor = static_cast<double>(p.elements());
+  check(launch::misclass(d, rp, p.clamp_min, rt, w, stream), "misclass kernel");
+  if (reduced) check(launch::reduce_loss(d, p.elements(), rp.divisor, false, t.loss, w, stream), "reduction");
+}
+
+// per_pair_weighted_ce (cuda/cost_matrix.cu): targets are probabilities (aux),
+// the cost matrix rides in the weight slot.
+void enqueue_per_pair(const Problem& p, Dtype d, launch::RowProblem rp, launch::RowTensors rt, const DeviceTensors& t,
+                      const launch::Workspace& w, cudaStream_t stream) {
+  const bool reduced = p.reduction != Reduction::none;
+  if (!t.cost_matrix && p.elements() > 0) throw InputError("inputs.cost_matrix", p.loss + ": cost_matrix is a null device pointer");
+  rt.aux = t.target;
+  rt.weight = t.cost_matrix;
+  rt.grad_target = t.grad_target;
+  rt.per_position = reduced ? t.per_position : t.loss;
+  if (p.reduction == Reduction::mean) rp.divisor = static_cast<double>(rp.rows);
+  check(launch::per_pair_weighted_ce(d, rp, rt, w, stream), "per_pair_weighted_ce kernel");
+  if (reduced) check(launch::reduce_loss(d, rp.rows, rp.divisor, false, t.loss, w, stream), "reduction");
 }
 
 }  // namespace
@@ -199,6 +237,17 @@ void enqueue(const Problem& p, Dtype d, const DeviceTensors& t, void* workspace,
       if (reduced) check(launch::reduce_loss(d, rp.rows, rp.divisor, false, t.loss, w, stream), "reduction");
       break;
     }
+    case Kind::slace:
+      enqueue_slace(p, d, rp, rt, t, w, stream);
+      break;
+    case Kind::misclass_a:
+    case Kind::misclass_a_logits:
+    case Kind::misclass_b_as_published:
+      enqueue_misclass(p, d, rp, rt, t, w, stream);
+      break;
+    case Kind::per_pair_weighted_ce:
+      enqueue_per_pair(p, d, rp, rt, t, w, stream);
+      break;
     case Kind::kl_div: {
       double divisor = 1.0;
       if (p.reduction == Reduction::mean) divisor = static_cast<double>(p.elements());

@@ -130,11 +130,8 @@ std::vector<HostOutput> evaluate_on_device(const Problem& p, const LossCase& c, 
   const Tensor* input_tensor = c.find("input");  // smooth_labels has none
   const Tensor input = input_tensor ? *input_tensor : Tensor{};
   const std::size_t n = input.values.size();
-  const std::size_t P = static_cast<std::size_t>(p.positions());
-  const bool indices = p.kind == Kind::nll_loss || p.kind == Kind::cross_entropy_index ||
-                       p.kind == Kind::unit_scaled_index ||
-                       p.kind == Kind::smooth_labels || p.kind == Kind::fastai_label_smoothing ||
-                       p.kind == Kind::label_smoothed_nll || p.kind == Kind::issue11959_label_smoothing;
+  const std::size_t P = static_cast<std::size_t>(element_count(p.position_shape));  // per_position's count
+  const bool indices = p.index_targets();
   const bool fairseq = p.kind == Kind::label_smoothed_nll;
   const bool unit_scaled = p.kind == Kind::unit_scaled_index || p.kind == Kind::unit_scaled_probs;
 
@@ -152,6 +149,8 @@ std::vector<HostOutput> evaluate_on_device(const Problem& p, const LossCase& c, 
   }
   if (const Tensor* w = c.find("weight")) weight = upload(encode(w->values, d));
   if (const Tensor* g = c.find("grad_output")) grad_output = upload(encode(g->values, d));
+  std::unique_ptr<DeviceBuffer> cost_matrix;
+  if (const Tensor* m = c.find("cost_matrix")) cost_matrix = upload(encode(m->values, d));
 
   const std::size_t loss_count = static_cast<std::size_t>(element_count(p.loss_shape()));
   DeviceBuffer loss(std::max<std::size_t>(loss_count, 1) * bytes_of(d));
@@ -170,6 +169,7 @@ std::vector<HostOutput> evaluate_on_device(const Problem& p, const LossCase& c, 
   t.target = target ? target->p : nullptr;
   t.weight = weight ? weight->p : nullptr;
   t.grad_output = grad_output ? grad_output->p : nullptr;
+  t.cost_matrix = cost_matrix ? cost_matrix->p : nullptr;
   t.loss = loss.p;
   t.per_position = p.has_per_position() ? per_position.p : nullptr;
   t.grad_input = !p.has_grad_input() ? nullptr : grad_in_place ? x->p : grad_separate->p;

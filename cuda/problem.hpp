@@ -38,6 +38,11 @@ enum class Kind {
   smooth_soft_labels,
   soft_label_probs,
   soft_label_logits,
+  slace,
+  misclass_a,
+  misclass_a_logits,
+  misclass_b_as_published,
+  per_pair_weighted_ce,
 };
 using checks::Reduction;
 
@@ -54,6 +59,11 @@ struct Problem {
   bool has_weight = false;
   bool has_grad_output = false;
   double mult = 1.0;  // unit_scaled_cross_entropy: the logits' multiplier
+  // slace and the ordinal family (cuda/slace_problem.cpp)
+  double alpha = 1.0, epsilon = 0.0;
+  bool use_logits = true;
+  Shape target_shape;
+  double clamp_min = 0.0;  // misclass_b_as_published
 
   std::int64_t positions() const { return outer * inner; }
   std::int64_t elements() const { return outer * classes * inner; }
@@ -66,7 +76,22 @@ struct Problem {
     return kind == Kind::cross_entropy_probs || kind == Kind::kl_div ||
            kind == Kind::unit_scaled_probs ||
            kind == Kind::soft_label_probs ||
-           kind == Kind::soft_label_logits;
+           kind == Kind::soft_label_logits ||
+           kind == Kind::per_pair_weighted_ce;
+  }
+  // Targets are int64 class indices, range-checked on the device (error word).
+  bool index_targets() const {
+    return kind == Kind::nll_loss || kind == Kind::cross_entropy_index ||
+           kind == Kind::unit_scaled_index ||
+           kind == Kind::smooth_labels || kind == Kind::fastai_label_smoothing || kind == Kind::label_smoothed_nll ||
+           kind == Kind::issue11959_label_smoothing ||
+           kind == Kind::slace ||
+           is_misclass();
+  }
+  // The cost-matrix family's misclass losses: one loss term per element.
+  bool is_misclass() const {
+    return kind == Kind::misclass_a || kind == Kind::misclass_a_logits ||
+           kind == Kind::misclass_b_as_published;
   }
   // Shape of the "loss" output: the input's for log_softmax/softmax,
   // the positions' for reduction none, () otherwise.
@@ -81,6 +106,10 @@ const std::vector<std::string>& cuda_loss_names();
 // bad shapes, parameters and non-integer targets. Target values outside
 // [0, C) are not checked here: the device finds them (docs/cuda.md).
 Problem problem_from_case(const LossCase& c);
+// Per-family parts of problem_from_case (cuda/<family>_problem.cpp).
+Problem slace_problem(const LossCase& c);
+Problem misclass_problem(const LossCase& c);
+Problem per_pair_weighted_ce_problem(const LossCase& c);
 
 // One per family beyond the cross-entropy family's (problem_<family>.cpp),
 // called by problem_from_case for the registry names of that family.

@@ -16,6 +16,8 @@
 #if defined(LOSSORACLE_HAVE_CUDA)
 #include <cuda_runtime.h>
 
+#include "checks/cost_matrix_target.hpp"
+#include "checks/slace_target.hpp"
 #include "cuda/device_case.hpp"
 #endif
 
@@ -43,7 +45,8 @@ std::vector<cuda::HostOutput> on_device(const LossCase& c) {
 // The case with every floating-point tensor rounded to the storage dtype, so
 // that the oracle judges the values the kernels actually receive.
 nlohmann::json rounded_to(nlohmann::json j, Dtype d) {
-  const bool index_target = j["loss"] == "nll_loss" ||
+  const bool index_target = j["loss"] == "nll_loss" || j["loss"] == "slace" ||
+                            j["loss"].get<std::string>().rfind("misclass_", 0) == 0 ||
                             ((j["loss"] == "cross_entropy" || j["loss"] == "unit_scaled_cross_entropy") &&
                              j["inputs"]["target"]["shape"] != j["inputs"]["input"]["shape"]);
   for (auto& [name, tensor] : j["inputs"].items()) {
@@ -178,6 +181,55 @@ TEST(CudaDeviceErrors, OutOfRangeTargetPastTheChecksIsFoundOnTheDevice) {
     }
     EXPECT_FALSE(expected.empty());
     EXPECT_EQ(got, expected) << loss;
+  }
+}
+
+// slace's and the misclass losses' targets are range-checked by
+// problem_from_case already; a caller of the host API may still pass a bad
+// one: the kernel flags it (lowest row), its row is NaN, and check_targets
+// reports it with the reference tier's words.
+TEST(CudaDeviceErrors, ApiOutOfRangeTargetIsReportedNotClamped) {
+  LOSSORACLE_REQUIRE_DEVICE();
+  for (const std::string loss : {"slace", "misclass_a", "misclass_a_logits", "misclass_b_as_published"}) {
+    SCOPED_TRACE(loss);
+    const bool slace = loss == "slace";
+    nlohmann::json j = {{"loss", loss},
+                        {"params", {{"reduction", "none"}}},
+                        {"inputs",
+                         {{"input", cuda_testing::tensor({3, 4}, std::vector<double>(12, 0.5))},
+                          {"target", cuda_testing::tensor({3}, {1.0, 2.0, 0.0})}}}};
+    if (!slace) j["inputs"]["cost_matrix"] = cuda_testing::tensor({4, 4}, std::vector<double>(16, 1.0));
+    const cuda::Problem p = cuda::problem_from_case(testing_support::resolved_case(j));
+    const std::vector<std::int64_t> bad{1, slace ? 7 : -5, 9};
+    const std::vector<float> x(12, 0.5f), D(16, 1.0f);
+    void *dx = nullptr, *dy = nullptr, *dD = nullptr, *loss_out = nullptr, *grad = nullptr, *ws = nullptr;
+    const std::size_t ws_bytes = cuda::workspace_bytes(p, Dtype::float32);
+    ASSERT_EQ(cudaMalloc(&dx, 48), cudaSuccess);
+    ASSERT_EQ(cudaMalloc(&dy, 24), cudaSuccess);
+    ASSERT_EQ(cudaMalloc(&dD, 64), cudaSuccess);
+    ASSERT_EQ(cudaMalloc(&loss_out, 48), cudaSuccess);
+    ASSERT_EQ(cudaMalloc(&grad, 48), cudaSuccess);
+    ASSERT_EQ(cudaMalloc(&ws, ws_bytes), cudaSuccess);
+    ASSERT_EQ(cudaMemcpy(dx, x.data(), 48, cudaMemcpyHostToDevice), cudaSuccess);
+    ASSERT_EQ(cudaMemcpy(dy, bad.data(), 24, cudaMemcpyHostToDevice), cudaSuccess);
+    ASSERT_EQ(cudaMemcpy(dD, D.data(), 64, cudaMemcpyHostToDevice), cudaSuccess);
+    cuda::DeviceTensors t;
+    t.input = dx;
+    t.target = dy;
+    t.cost_matrix = dD;
+    t.loss = loss_out;
+    t.grad_input = grad;
+    std::string got;
+    try {
+      cuda::run(p, Dtype::float32, t, ws, ws_bytes, nullptr);
+    } catch (const InputError& e) {
+      got = e.what();
+    }
+    EXPECT_EQ(got, slace ? checks::slace_target_message(loss, {3}, 1, 7, 4) : checks::cost_target_message(loss, {3}, 1, -5, 4));
+    float row[4];
+    ASSERT_EQ(cudaMemcpy(row, static_cast<float*>(grad) + 4, 16, cudaMemcpyDeviceToHost), cudaSuccess);
+    for (float v : row) EXPECT_TRUE(std::isnan(v)) << "the bad row's gradient must be NaN, not a clamped class's";
+    for (void* q : {dx, dy, dD, loss_out, grad, ws}) cudaFree(q);
   }
 }
 

@@ -14,6 +14,7 @@
 #include "tests/cuda/cuda_cases.hpp"
 #include "tests/cuda/oracle_check.hpp"
 #include "tests/support/oracle_case.hpp"
+#include "tests/support/ordinal_draws.hpp"
 
 namespace lossoracle {
 namespace {
@@ -58,6 +59,39 @@ TEST_P(HostCore, BlockOrderMatchesOracle) {
 INSTANTIATE_TEST_SUITE_P(Losses, HostCore, ::testing::ValuesIn(cuda::cuda_loss_names()),
                          [](const auto& info) { return info.param; });
 
+// The ordinal families' standard draws (tests/support/ordinal_draws.hpp:
+// every parameter combination) through the host core, in binary32 (inputs
+// rounded to binary32 first, so the oracle judges what the tier computes
+// with) and binary64, left to right and in the kernels' order.
+class HostCoreOrdinal : public ::testing::TestWithParam<testing_support::OrdinalConfig> {};
+
+LossCase rounded_to_float(LossCase c) {
+  for (auto& [name, t] : c.inputs)
+    for (double& v : t.values) v = static_cast<float>(v);
+  return c;
+}
+
+TEST_P(HostCoreOrdinal, MatchesOracle) {
+  double worst = 0;
+  for (int k = 0; k < 2; ++k) {
+    const LossCase c = testing_support::ordinal_draw(GetParam(), testing_support::seed_of(GetParam(), k)).c;
+    SCOPED_TRACE(testing_support::name(GetParam()) + " draw " + std::to_string(k));
+    for (int lanes : {1, 4}) {
+      cuda_testing::check_loss_case<float>(rounded_to_float(c), worst, [lanes](const LossCase& x) {
+        return cuda::evaluate_on_host<float>(x, lanes);
+      });
+      cuda_testing::check_loss_case<double>(c, worst, [lanes](const LossCase& x) {
+        return cuda::evaluate_on_host<double>(x, lanes);
+      });
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Configs, HostCoreOrdinal, ::testing::ValuesIn(testing_support::ordinal_configs({
+                                                      "slace",
+                                                  })),
+                         [](const auto& info) { return testing_support::name(info.param); });
+
 // Hand-picked rows where the naive forms lose everything: a dominant class
 // (loss ~ 1e-30: log(1 + tail) would round to 0), equal logits (exact zero
 // gradients under smoothing), and a row mixing -inf with finite logits.
@@ -76,7 +110,9 @@ TEST(HostCore, HardRowsKeepRelativeAccuracy) {
            // z = mult x with mult = 0.3f: rounding z_0 = 75.000003 to 75 would cost 50 ulps of the
            // dominant row's loss (~e^-74); the second row has equal logits (exact zero gradients).
            R"({"loss":"unit_scaled_cross_entropy","params":{"reduction":"sum","mult":0.30000001192092896},"inputs":{"input":{"shape":[2,3],"data":["0x1.f4p+7","-0x1.ep+5","0x1p+2","0x1p+0","0x1p+0","0x1p+0"]},"target":{"shape":[2],"data":["0x0p+0","0x1p+1"]}}})",
-           R"({"loss":"unit_scaled_cross_entropy","params":{"reduction":"mean","mult":-1.5},"inputs":{"input":{"shape":[1,3],"data":["-0x1.4p+6","0x0p+0","0x1.8p+3"]},"target":{"shape":[1,3],"data":["0x1p+0","0x0p+0","0x0p+0"]}}})"}) {
+           R"({"loss":"unit_scaled_cross_entropy","params":{"reduction":"mean","mult":-1.5},"inputs":{"input":{"shape":[1,3],"data":["-0x1.4p+6","0x0p+0","0x1.8p+3"]},"target":{"shape":[1,3],"data":["0x1p+0","0x0p+0","0x0p+0"]}}})",
+           // clamp's boundary: p - 1 = clamp_min exactly passes (gradient -s d / (p - 1)), a float below does not.
+           R"({"loss":"misclass_b_as_published","params":{"reduction":"sum","clamp_min":0.25},"inputs":{"input":{"shape":[2,2],"data":["0x1.4p+0","0x1.3ffffep+0","0x1.4p+0","0x1.400002p+0"]},"target":{"shape":[2],"data":["0x0p+0","-0x1p+0"]},"cost_matrix":{"shape":[2,2],"data":["0x1p+0","0x1.8p+0","0x1p-1","0x1p+1"]}}})"}) {
     check_case<float>(nlohmann::json::parse(text), worst, on_host<float>);
     check_case<double>(nlohmann::json::parse(text), worst, on_host<double>);
   }
@@ -101,7 +137,13 @@ TEST(HostCore, RejectsLikeTheReference) {
            R"({"loss":"fastai_label_smoothing_cross_entropy","params":{},"inputs":{"input":{"shape":[3],"data":["0x0p+0","0x0p+0","0x0p+0"]},"target":{"shape":[],"data":["0x0p+0"]}}})",
            R"({"loss":"fastai_label_smoothing_cross_entropy","params":{},"inputs":{"input":{"shape":[2,3],"data":["0x0p+0","0x0p+0","0x0p+0","0x0p+0","0x0p+0","0x0p+0"]},"target":{"shape":[2],"data":["-0x1p+0","0x0p+0"]}}})",
            R"({"loss":"label_smoothed_nll_loss","params":{"epsilon":0.1},"inputs":{"input":{"shape":[2,1],"data":["0x0p+0","0x0p+0"]},"target":{"shape":[2],"data":["0x0p+0","0x0p+0"]}}})",
-           R"({"loss":"label_smoothed_nll_loss","params":{"epsilon":0.1},"inputs":{"input":{"shape":[2,2],"data":["0x0p+0","0x0p+0","0x0p+0","0x0p+0"]},"target":{"shape":[2],"data":["0x0p+0","0x1p+1"]}}})"}) {
+           R"({"loss":"label_smoothed_nll_loss","params":{"epsilon":0.1},"inputs":{"input":{"shape":[2,2],"data":["0x0p+0","0x0p+0","0x0p+0","0x0p+0"]},"target":{"shape":[2],"data":["0x0p+0","0x1p+1"]}}})",
+           R"({"loss":"slace","params":{},"inputs":{"input":{"shape":[2,3],"data":["0x0p+0","0x0p+0","0x0p+0","0x0p+0","0x0p+0","0x0p+0"]},"target":{"shape":[2,1],"data":["0x0p+0","0x1.8p+1"]}}})",
+           R"({"loss":"slace","params":{},"inputs":{"input":{"shape":[2,3],"data":["0x0p+0","0x0p+0","0x0p+0","0x0p+0","0x0p+0","0x0p+0"]},"target":{"shape":[2],"data":["-0x1p+0","0x0p+0"]}}})",
+           R"({"loss":"misclass_a","params":{},"inputs":{"input":{"shape":[2,2],"data":["0x0p+0","0x0p+0","0x0p+0","0x0p+0"]},"target":{"shape":[2],"data":["0x0p+0","-0x1.8p+1"]},"cost_matrix":{"shape":[2,2],"data":["0x0p+0","0x0p+0","0x0p+0","0x0p+0"]}}})",
+           R"({"loss":"misclass_a_logits","params":{},"inputs":{"input":{"shape":[2,2],"data":["0x0p+0","0x0p+0","0x0p+0","0x0p+0"]},"target":{"shape":[2],"data":["0x0p+0","0x1p+0"]},"cost_matrix":{"shape":[2,3],"data":["0x0p+0","0x0p+0","0x0p+0","0x0p+0","0x0p+0","0x0p+0"]}}})",
+           R"({"loss":"per_pair_weighted_ce","params":{},"inputs":{"input":{"shape":[2],"data":["0x0p+0","0x0p+0"]},"target":{"shape":[2],"data":["0x1p-1","0x1p-1"]},"cost_matrix":{"shape":[2,2],"data":["0x0p+0","0x0p+0","0x0p+0","0x0p+0"]}}})",
+           R"({"loss":"slace","params":{},"inputs":{"input":{"shape":[3],"data":["0x0p+0","0x0p+0","0x0p+0"]},"target":{"shape":[1],"data":["0x0p+0"]}}})"}) {
     const LossCase c = testing_support::resolved_case(std::string(text));
     std::string expected = "(none)";
     try {

@@ -15,6 +15,8 @@
 #include "tests/cuda/scales_label_smoothing.hpp"
 #include "tests/cuda/scales_soft_label.hpp"
 #include "tests/cuda/scales_unit_scaled.hpp"
+#include "tests/cuda/slace_scales.hpp"
+#include "tests/cuda/cost_matrix_scales.hpp"
 #include "tests/support/oracle_case.hpp"
 
 namespace lossoracle::cuda_testing {
@@ -45,6 +47,9 @@ inline std::vector<double> term_scales(const LossCase& c, const reference::Oracl
     return soft_label_term_scales(c, output);
   if (c.loss == "fastai_label_smoothing_cross_entropy" || c.loss == "issue11959_label_smoothing_cross_entropy")
     return label_smoothing_term_scales(c, a, output);
+  if (c.loss == "slace") return slace_term_scales(c, output);
+  if (c.loss.rfind("misclass_", 0) == 0) return misclass_scales(c, a, output);
+  if (c.loss == "per_pair_weighted_ce") return per_pair_scales(c, output);
   std::vector<double> s;
   const std::vector<double> g = input_values(c, "grad_output");
   if (c.loss == "softmax" && output == "grad_input") {
@@ -174,9 +179,7 @@ inline std::vector<double> term_scales(const LossCase& c, const reference::Oracl
 // Runs one case through the oracle and `evaluate` (the host core or the
 // kernels, computing in A), compares every output.
 template <class A, class Evaluate>
-void check_case(const nlohmann::json& j, double& worst, Evaluate evaluate, StorageRounding storage = {}) {
-  SCOPED_TRACE(j.dump());
-  const LossCase c = testing_support::resolved_case(j);
+void check_loss_case(const LossCase& c, double& worst, Evaluate evaluate, StorageRounding storage = {}) {
   const reference::OracleAnswer answer = testing_support::oracle(c);
   const std::vector<cuda::HostOutput> got = evaluate(c);
   const cuda::Problem p = cuda::problem_from_case(c);
@@ -202,6 +205,12 @@ void check_case(const nlohmann::json& j, double& worst, Evaluate evaluate, Stora
     worst = std::max(worst, m.worst_ulps);
   }
   EXPECT_EQ(got.size(), answer.outputs.size());
+}
+
+template <class A, class Evaluate>
+void check_case(const nlohmann::json& j, double& worst, Evaluate evaluate, StorageRounding storage = {}) {
+  SCOPED_TRACE(j.dump());
+  check_loss_case<A>(testing_support::resolved_case(j), worst, evaluate, storage);
 }
 
 }  // namespace lossoracle::cuda_testing

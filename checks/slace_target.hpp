@@ -1,0 +1,19 @@
+// The words for a slace target outside [0, num_classes), apart from
+// checks/slace.hpp so that the CUDA tier, whose kernels find such a target
+// on the device, reports it as slace_args does without every includer of
+// slace.hpp being rebuilt.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/tensor.hpp"
+
+namespace lossoracle::checks {
+
+// The message for target value y at flat position k of a target of shape
+// target_shape against C classes; empty when 0 <= y < C.
+std::string slace_target_message(const std::string& loss, const Shape& target_shape, std::int64_t k, std::int64_t y,
+                                 std::int64_t C);
+
+}  // namespace lossoracle::checks
