@@ -45,7 +45,11 @@ double ce_index_row(const F* x, const F* w, std::int64_t C, const CeIndexRow& a,
   // e_j: in the gradient row, or for long rows in a scratch row (kStreamClasses).
   const bool stream = grad && C >= kStreamClasses;
   F* e = stream ? scratch_row<F>(C) : grad;
-  const double others = grad ? exp_sum_except<true>(x, C, r.m, a.y, e) : exp_sum_except<false>(x, C, r.m, a.y, e);
+  // Long rows: the next row (contiguous in the drivers' and the benchmark's
+  // (N, C) inputs) is prefetched during the exp pass (row_ops.hpp).
+  const F* next = C >= kStreamClasses ? x + C : nullptr;
+  const double others =
+      grad ? exp_sum_except<true>(x, C, r.m, a.y, e, next) : exp_sum_except<false>(x, C, r.m, a.y, e, next);
   const double S = others + ey;
   double gap = 0.0;  // sum_c w_c (m - x_c)
   if (smoothing && !ignored) {
@@ -131,7 +135,9 @@ double ce_probs_row(const F* x, const F* t, const F* w, std::int64_t C, double k
   // e_j: in grad_input, or for long rows in a scratch row (kStreamClasses).
   const bool stream = grad_input && C >= kStreamClasses;
   F* e = stream ? scratch_row<F>(C) : grad_input;
-  const double rest = grad_input ? exp_sum_except<true>(x, C, r.m, top, e) : exp_sum_except<false>(x, C, r.m, top, e);
+  const F* next = C >= kStreamClasses ? x + C : nullptr;  // as in ce_index_row
+  const double rest =
+      grad_input ? exp_sum_except<true>(x, C, r.m, top, e, next) : exp_sum_except<false>(x, C, r.m, top, e, next);
   const double S = 1.0 + rest, logS = std::log1p(rest);
   if (stream) {
     const double scale = g * A / S;
