@@ -135,9 +135,11 @@ double ce_probs_row(const F* x, const F* t, const F* w, std::int64_t C, double k
   // e_j: in grad_input, or for long rows in a scratch row (kStreamClasses).
   const bool stream = grad_input && C >= kStreamClasses;
   F* e = stream ? scratch_row<F>(C) : grad_input;
-  const F* next = C >= kStreamClasses ? x + C : nullptr;  // as in ce_index_row
-  const double rest =
-      grad_input ? exp_sum_except<true>(x, C, r.m, top, e, next) : exp_sum_except<false>(x, C, r.m, top, e, next);
+  // As in ce_index_row, with the next row of targets too.
+  const F* next = C >= kStreamClasses ? x + C : nullptr;
+  const F* next_t = C >= kStreamClasses ? t + C : nullptr;
+  const double rest = grad_input ? exp_sum_except<true>(x, C, r.m, top, e, next, next_t)
+                                 : exp_sum_except<false>(x, C, r.m, top, e, next, next_t);
   const double S = 1.0 + rest, logS = std::log1p(rest);
   if (stream) {
     const double scale = g * A / S;

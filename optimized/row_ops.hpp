@@ -184,7 +184,8 @@ double exp_sum_except_f64(const F* x, std::int64_t C, double m, std::int64_t y, 
 // A row with some x_j - m < -80 (or -inf) is computed by the binary64 path
 // instead, whole, so that its lanes do not mix the two methods.
 template <bool Store, class E>
-double exp_sum_except_f32(const float* x, std::int64_t C, float m, std::int64_t y, E* e, const float* next) {
+double exp_sum_except_f32(const float* x, std::int64_t C, float m, std::int64_t y, E* e, const float* next,
+                          const float* next_also) {
   Vec4D acc[2] = {};
   Vec8F acc_err = Vec8F{};
   Vec8F d_min = Vec8F{};
@@ -193,6 +194,7 @@ double exp_sum_except_f32(const float* x, std::int64_t C, float m, std::int64_t 
     Vec8F v, err;
     std::memcpy(&v, x + i, sizeof v);
     if (next) _mm_prefetch(reinterpret_cast<const char*>(next + i), _MM_HINT_T1);
+    if (next_also) _mm_prefetch(reinterpret_cast<const char*>(next_also + i), _MM_HINT_T1);
     Vec8F ev = exp_shifted_f32(v, m, err, d_min);
     if constexpr (Store) std::memcpy(e + i, &ev, sizeof ev);
     ev = reinterpret_cast<Vec8F>(reinterpret_cast<Vec8I32>(ev) & keep);
@@ -224,15 +226,17 @@ double exp_sum_except_f32(const float* x, std::int64_t C, float m, std::int64_t 
   return combine(lanes);
 }
 
-// next: where the caller's next row will be read from (null: nowhere),
+// next (and next_also, a second input such as soft targets): where the
+// caller's next row will be read from (null: nowhere),
 // prefetched into L2 while this row's exp runs, so that the next row's
 // first pass (its max) reads from cache instead of waiting on memory. A
 // prefetch never faults, so a guess past the end of the input is harmless.
 template <bool Store, class F, class E>
-double exp_sum_except(const F* x, std::int64_t C, double m, std::int64_t y, E* e, const F* next = nullptr) {
+double exp_sum_except(const F* x, std::int64_t C, double m, std::int64_t y, E* e, const F* next = nullptr,
+                      const F* next_also = nullptr) {
   if constexpr (std::is_same_v<F, float> && std::is_same_v<E, float>) {
     const float mf = static_cast<float>(m);
-    if (static_cast<double>(mf) == m) return exp_sum_except_f32<Store>(x, C, mf, y, e, next);
+    if (static_cast<double>(mf) == m) return exp_sum_except_f32<Store>(x, C, mf, y, e, next, next_also);
   }
   return exp_sum_except_f64<Store>(x, C, m, y, e);
 }
