@@ -112,7 +112,8 @@ TEST(OptimizedLongRows, SoftmaxFamilyVectorPathsWithinBudget) {
 // rounding (0.5 ulp of e_j, up to 1 ulp of p_j where p_j's significand is
 // near 2 and e_j's near 1) and the final one bound them by 1.5 ulp; the
 // binary32 exp of float rows (vecmath.hpp's exp_shifted_f32) adds at most
-// 0.09. Measured 1.34 ulp, as with the binary64 exp this path replaced
+// 0.12 (0.089 measured with FMA, 0.113 without). Measured 1.34 ulp, as
+// with the binary64 exp this path replaced
 // (1.34 / 1.33 / 1.13 on the three rows below, against 1.34 / 1.35 / 1.12
 // now). Dropping exp_shifted_f32's TwoSum term (x - m rounded to float, up
 // to 8 ulp of e_j at x - m = -16) fails this test (8.7 / 9.3 / 64.6 ulp),
@@ -142,7 +143,7 @@ TEST(OptimizedLongRows, CrossEntropyFloatGradientEntriesInTheirOwnUlps) {
       }
     }
     EXPECT_TRUE(found);
-    EXPECT_LE(worst, 1.6L) << "C = " << C << ", logits in +-" << spread;
+    EXPECT_LE(worst, 1.62L) << "C = " << C << ", logits in +-" << spread;
     std::printf("C = %lld, logits in +-%g: worst non-target gradient entry %.3Lf float ulp\n",
                 static_cast<long long>(C), static_cast<double>(spread), worst);
   }
