@@ -75,6 +75,46 @@ def dlordinal_times(shapes, threads, reps):
     return out
 
 
+def cost_matrix_times(shapes_pair, shapes_misclass, threads, reps):
+    """The cost-matrix losses as their source prints them (K. Frank's forum
+    answers, golden/crosscheck/seed002_crosscheck.py), under PyTorch: no
+    library ships them, so the document's own code is the peer."""
+    import torch
+    torch.set_num_threads(threads)
+
+    def perPairWeightedCE(input, target, D):
+        logprobs = torch.nn.functional.log_softmax(input, dim=1)
+        return -(target * (logprobs @ D.T)).sum() / input.shape[0]
+
+    def misclassA(pred, targ, D):
+        return (D[targ] * pred).mean()
+
+    out = {}
+    for kind, shapes in (("per_pair_weighted_ce", shapes_pair), ("misclass_a_logits", shapes_misclass)):
+        for n, c in shapes:
+            g = torch.Generator().manual_seed(1)
+            x = torch.rand(n, c, generator=g) * 16 - 8
+            y = torch.randint(0, c, (n,), generator=g)
+            t = torch.softmax(torch.rand(n, c, generator=g), 1)
+            D = torch.rand(c, c, generator=g)
+            D -= D * torch.eye(c)
+            for bw in (False, True):
+                xx = x.clone().requires_grad_(bw)
+                tt = t.clone().requires_grad_(bw and kind == "per_pair_weighted_ce")
+                best = float("inf")
+                for _ in range(reps):
+                    t0 = time.perf_counter()
+                    with torch.set_grad_enabled(bw):
+                        l = perPairWeightedCE(xx, tt, D) if kind == "per_pair_weighted_ce" else misclassA(xx.softmax(1), y, D)
+                        if bw:
+                            l.backward()
+                    best = min(best, time.perf_counter() - t0)
+                    xx.grad = None
+                    tt.grad = None
+                out[(kind, bw, n, c)] = best * 1e3
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bench", default="build/bench/lossoracle_bench")
@@ -92,6 +132,13 @@ def main():
     torch_ms = torch_times(shapes, a.threads, 5 if a.large else 20)
     slace_shapes = [(64, 10), (1024, 256)]
     torch_ms.update(dlordinal_times(slace_shapes, a.threads, 5))
+    pair_shapes = [(64, 10), (1024, 256)]
+    # misclass_a_logits at (8192, 32000) is timed for the tier only: the
+    # document's D[targ] materialises an (N, C) copy of D's rows next to a
+    # 4 GB D, too much for the shared machine's memory.
+    misclass_shapes = [s for s in shapes if s[1] <= 32000]
+    torch_ms.update(cost_matrix_times(pair_shapes, [s for s in misclass_shapes if s[1] <= 1000], a.threads,
+                                      5 if a.large else 20))
     load_after = os.getloadavg()
     import torch
     lines = ["# Benchmarks", "", "## Optimized CPU tier", "",
@@ -132,6 +179,23 @@ def main():
             d = torch_ms.get(("slace", bw, n, c))
             lines.append(f"| slace | {'fwd+bwd' if bw else 'fwd'} | ({n},{c}) | {b['real_time']:.3f} | "
                          + (f"{d:.3f} | {d / b['real_time']:.0f}x |" if d else "dlordinal not importable | |"))
+    lines += ["", "Cost-matrix losses (docs/spec.md section 14) against their source's own code (K. Frank's forum answers, "
+              "`perPairWeightedCE` and `misclassA(softmax(x), y, D)`, golden/crosscheck/seed002_crosscheck.py) run "
+              "under PyTorch, same threads; no library ships them. per_pair_weighted_ce is O(C^2) a row "
+              "(log_softmax(x) D^T and D^T t), so it runs at (1024, 256); fwd+bwd gives both gradients (input and "
+              "target). Bytes: x and t read, D once, both gradients written; for misclass_a_logits x and row y of D "
+              "read, the binary64 elementwise losses (+ the gradient) written. misclass_a_logits at C = 32000 has no "
+              "PyTorch column (the document's D[targ] copies N rows of a 4 GB D: too much memory on this machine).", "",
+              "| loss | pass | shape | tier ms | GB/s | PyTorch (document's code) ms | tier speed-up |",
+              "|---|---|---|---:|---:|---:|---:|"]
+    for name, cm_shapes in (("per_pair_weighted_ce", pair_shapes), ("misclass_a_logits", misclass_shapes)):
+        for n, c in cm_shapes:
+            for bw in (False, True):
+                b = rows[f"{name}/{'fwd+bwd' if bw else 'fwd'}/({n},{c})/threads:{a.threads}"]
+                gbps = b["GB/s"] / 1e9 if b["GB/s"] > 1e6 else b["GB/s"]
+                d = torch_ms.get((name, bw, n, c))
+                lines.append(f"| {name} | {'fwd+bwd' if bw else 'fwd'} | ({n},{c}) | {b['real_time']:.3f} | {gbps:.2f} | "
+                             + (f"{d:.3f} | {d / b['real_time']:.1f}x |" if d else "not run | |"))
     o = rows["oracle/cross_entropy/(64,10)"]["real_time"]
     t = rows["optimized/cross_entropy/(64,10)"]["real_time"]
     lines += ["", f"Oracle (interval arithmetic, correctly rounded) against the tier on cross_entropy (64, 10) with "

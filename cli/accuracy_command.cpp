@@ -166,8 +166,10 @@ std::string accuracy_markdown(const std::vector<AccuracyRow>& rows, const Accura
     << isa_list() << ".\n\n"
     << "Where each value is computed: every kernel works in binary64 for float and double inputs alike and "
        "rounds once to the dtype on output (float inputs are accumulated in binary64, wider than their "
-       "precision); row sums use 8 fixed lanes, reductions over positions Neumaier's compensated sum in index "
-       "order.\n\n"
+       "precision), except the e_j = exp(x_j - m) of float rows that the kernels keep as floats: those are "
+       "computed in binary32 lanes with x - m carried exactly (optimized/vecmath.hpp, exp_shifted_f32; within "
+       "0.61 float ulp before their rounding) and summed in binary64; row sums use 8 fixed lanes, reductions "
+       "over positions Neumaier's compensated sum in index order.\n\n"
     << "| loss | dtype | output | elements | max ulp | worst input (max ulp) | scaled ulp | worst input (scaled) |\n"
     << "|---|---|---|---:|---:|---|---:|---|\n";
   for (const AccuracyRow& r : rows)

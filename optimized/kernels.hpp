@@ -6,7 +6,9 @@
 //
 // Rows are contiguous here: drivers gather the strided rows of K-dim inputs.
 // Everything is computed in binary64 whatever F is, and rounded once when a
-// float output is stored.
+// float output is stored, except the e_j = exp(x_j - m) of float rows that
+// are stored as floats anyway (vecmath.hpp's exp_shifted_f32: binary32
+// lanes with an exact x - m, within 0.61 float ulp before that rounding).
 #pragma once
 
 #include <cstdint>

@@ -176,7 +176,73 @@ inline VecD exp_row_vec(const F* x, double m, VecI& out_of_range) {
 // (the element path's clamps and subnormal scaling are not needed there),
 // the element path the rest.
 template <bool Store, class F, class E>
-double exp_sum_except(const F* x, std::int64_t C, double m, std::int64_t y, E* e) {
+double exp_sum_except_f64(const F* x, std::int64_t C, double m, std::int64_t y, E* e);
+
+// Float rows whose e_j are kept in float (or not at all): 8 binary32 lanes
+// (vecmath.hpp's exp_shifted_f32), the same lane order (lane l takes the
+// j = l mod 8), e_f summed in binary64 and its rounding errors in binary32.
+// A row with some x_j - m < -80 (or -inf) is computed by the binary64 path
+// instead, whole, so that its lanes do not mix the two methods.
+template <bool Store, class E>
+double exp_sum_except_f32(const float* x, std::int64_t C, float m, std::int64_t y, E* e, const float* next,
+                          const float* next_also) {
+  Vec4D acc[2] = {};
+  Vec8F acc_err = Vec8F{};
+  Vec8F d_min = Vec8F{};
+  std::int64_t i = 0;
+  auto step = [&](Vec8I32 keep) {
+    Vec8F v, err;
+    std::memcpy(&v, x + i, sizeof v);
+    if (next) _mm_prefetch(reinterpret_cast<const char*>(next + i), _MM_HINT_T1);
+    if (next_also) _mm_prefetch(reinterpret_cast<const char*>(next_also + i), _MM_HINT_T1);
+    Vec8F ev = exp_shifted_f32(v, m, err, d_min);
+    if constexpr (Store) std::memcpy(e + i, &ev, sizeof ev);
+    ev = reinterpret_cast<Vec8F>(reinterpret_cast<Vec8I32>(ev) & keep);
+    err = reinterpret_cast<Vec8F>(reinterpret_cast<Vec8I32>(err) & keep);
+    acc[0] += low_f64(ev);
+    acc[1] += high_f64(ev);
+    acc_err += err;
+  };
+  const Vec8I32 all = Vec8I32{} - 1;
+  // Only the step holding y masks its lane out of the sums.
+  const std::int64_t ys = y < 0 ? C : y - y % kLanes;
+  for (; i + kLanes <= ys; i += kLanes) step(all);
+  if (i + kLanes <= C && i == ys) {
+    const Vec8I32 lane = {0, 1, 2, 3, 4, 5, 6, 7};
+    step(lane != static_cast<std::int32_t>(y - i));
+    i += kLanes;
+  }
+  for (; i + kLanes <= C; i += kLanes) step(all);
+  bool in_range = true;
+  for (int l = 0; l < kLanes; ++l) in_range = in_range && d_min[l] >= -80.0f;
+  if (!in_range) return exp_sum_except_f64<Store>(x, C, static_cast<double>(m), y, e);
+  double lanes[kLanes];
+  for (int l = 0; l < kLanes; ++l) lanes[l] = acc[l / 4][l % 4] + static_cast<double>(acc_err[l]);
+  for (int l = 0; i < C; ++i, ++l) {
+    const double v = exp_row(x[i], static_cast<double>(m));
+    if constexpr (Store) e[i] = static_cast<E>(v);
+    lanes[l] += i == y ? 0.0 : v;
+  }
+  return combine(lanes);
+}
+
+// next (and next_also, a second input such as soft targets): where the
+// caller's next row will be read from (null: nowhere),
+// prefetched into L2 while this row's exp runs, so that the next row's
+// first pass (its max) reads from cache instead of waiting on memory. A
+// prefetch never faults, so a guess past the end of the input is harmless.
+template <bool Store, class F, class E>
+double exp_sum_except(const F* x, std::int64_t C, double m, std::int64_t y, E* e, const F* next = nullptr,
+                      const F* next_also = nullptr) {
+  if constexpr (std::is_same_v<F, float> && std::is_same_v<E, float>) {
+    const float mf = static_cast<float>(m);
+    if (static_cast<double>(mf) == m) return exp_sum_except_f32<Store>(x, C, mf, y, e, next, next_also);
+  }
+  return exp_sum_except_f64<Store>(x, C, m, y, e);
+}
+
+template <bool Store, class F, class E>
+double exp_sum_except_f64(const F* x, std::int64_t C, double m, std::int64_t y, E* e) {
   constexpr int parts = kLanes / kVecDoubles;
   VecD acc[parts] = {};
   VecI oob = VecI{};
