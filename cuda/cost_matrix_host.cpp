@@ -5,19 +5,12 @@
 #include "cuda/cost_matrix_host.hpp"
 
 #include "cuda/cost_matrix.cuh"
+#include "cuda/host_rows.hpp"
 
 namespace lossoracle::cuda {
 
-namespace {
-
-template <class A>
-std::vector<A> values_of(const LossCase& c, const char* name) {
-  const Tensor* t = c.find(name);
-  if (!t) return {};
-  return std::vector<A>(t->values.begin(), t->values.end());
-}
-
-}  // namespace
+using host::values_of;
+using host::widen;
 
 template <class A>
 std::vector<HostOutput> misclass_on_host(const LossCase& c, const Problem& p, int lanes) {
@@ -65,7 +58,6 @@ std::vector<HostOutput> misclass_on_host(const LossCase& c, const Problem& p, in
     for (const A& v : loss_terms) total += v;
     loss = {p.reduction == Reduction::sum ? total : total / divisor};
   }
-  auto widen = [](const std::vector<A>& v) { return std::vector<double>(v.begin(), v.end()); };
   return {{"loss", p.loss_shape(), widen(loss)},
           {"per_position", p.position_shape, widen(loss_terms)},
           {"grad_input", p.input_shape, widen(grad)}};
@@ -113,7 +105,6 @@ std::vector<HostOutput> per_pair_weighted_ce_on_host(const LossCase& c, const Pr
     for (const A& v : row_loss) total += v;
     loss = {p.reduction == Reduction::sum ? total : total / divisor};
   }
-  auto widen = [](const std::vector<A>& v) { return std::vector<double>(v.begin(), v.end()); };
   return {{"loss", p.loss_shape(), widen(loss)},
           {"per_position", p.position_shape, widen(row_loss)},
           {"grad_input", p.input_shape, widen(grad)},

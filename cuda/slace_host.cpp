@@ -7,9 +7,13 @@
 
 #include <cmath>
 
+#include "cuda/host_rows.hpp"
 #include "cuda/slace.cuh"
 
 namespace lossoracle::cuda {
+
+using host::values_of;
+using host::widen;
 
 namespace {
 
@@ -50,13 +54,6 @@ std::vector<A> carry_after(const std::vector<A>& v) {
   std::vector<A> out(v.size(), A(0));
   for (std::size_t t = v.size(); t-- > 1;) out[t - 1] = out[t] + v[t];
   return out;
-}
-
-template <class A>
-std::vector<A> values_of(const LossCase& c, const char* name) {
-  const Tensor* t = c.find(name);
-  if (!t) return {};
-  return std::vector<A>(t->values.begin(), t->values.end());
 }
 
 }  // namespace
@@ -167,7 +164,6 @@ std::vector<HostOutput> slace_on_host(const LossCase& c, const Problem& p, int l
     for (const A& v : row_loss) total += v;
     loss = {p.reduction == Reduction::sum ? total : total / divisor};
   }
-  auto widen = [](const std::vector<A>& v) { return std::vector<double>(v.begin(), v.end()); };
   return {{"loss", p.loss_shape(), widen(loss)},
           {"per_position", p.position_shape, widen(row_loss)},
           {"grad_input", p.input_shape, widen(grad)}};
