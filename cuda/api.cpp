@@ -243,6 +243,7 @@ void enqueue(const Problem& p, Dtype d, const DeviceTensors& t, void* workspace,
     case Kind::misclass_a:
     case Kind::misclass_a_logits:
     case Kind::misclass_b_as_published:
+    case Kind::misclass_b:
       enqueue_misclass(p, d, rp, rt, t, w, stream);
       break;
     case Kind::per_pair_weighted_ce:

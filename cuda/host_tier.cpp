@@ -145,6 +145,7 @@ std::vector<HostOutput> evaluate_on_host(const LossCase& c, int lanes) {
     case Kind::misclass_a:
     case Kind::misclass_a_logits:
     case Kind::misclass_b_as_published:
+    case Kind::misclass_b:
     case Kind::per_pair_weighted_ce:
       break;
   }

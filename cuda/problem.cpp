@@ -63,6 +63,7 @@ const std::vector<std::string>& cuda_loss_names() {
       "misclass_a",
       "misclass_a_logits",
       "misclass_b_as_published",
+      "misclass_b",
       "per_pair_weighted_ce",
   };
   return names;
@@ -108,7 +109,7 @@ Problem problem_from_case(const LossCase& c) {
     return p;
   }
   if (c.loss == "slace") return slace_problem(c);
-  if (c.loss.rfind("misclass_", 0) == 0 && c.loss != "misclass_b") return misclass_problem(c);
+  if (c.loss.rfind("misclass_", 0) == 0) return misclass_problem(c);
   if (c.loss == "per_pair_weighted_ce") return per_pair_weighted_ce_problem(c);
   if (c.loss != "nll_loss" && c.loss != "cross_entropy") {
     checks::required(c, "input");

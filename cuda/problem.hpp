@@ -42,6 +42,7 @@ enum class Kind {
   misclass_a,
   misclass_a_logits,
   misclass_b_as_published,
+  misclass_b,
   per_pair_weighted_ce,
 };
 using checks::Reduction;
@@ -91,7 +92,8 @@ struct Problem {
   // The cost-matrix family's misclass losses: one loss term per element.
   bool is_misclass() const {
     return kind == Kind::misclass_a || kind == Kind::misclass_a_logits ||
-           kind == Kind::misclass_b_as_published;
+           kind == Kind::misclass_b_as_published ||
+           kind == Kind::misclass_b;
   }
   // Shape of the "loss" output: the input's for log_softmax/softmax,
   // the positions' for reduction none, () otherwise.
