@@ -39,6 +39,9 @@ Shape Problem::loss_shape() const {
   if ((kind == Kind::soft_label_probs || kind == Kind::soft_label_logits) && reduction != Reduction::none &&
       !position_shape.empty())
     return Shape(position_shape.begin() + 1, position_shape.end());
+  // the notebook's MAE along the last.
+  if (kind == Kind::classification_mae && reduction != Reduction::none && !position_shape.empty())
+    return Shape(position_shape.begin(), position_shape.end() - 1);
   return reduction == Reduction::none ? position_shape : Shape{};
 }
 
@@ -59,6 +62,7 @@ const std::vector<std::string>& cuda_loss_names() {
       "smooth_soft_labels",
       "soft_label_cross_entropy",
       "soft_label_cross_entropy_with_logits",
+      "classification_mae_with_logits",
       "slace",
       "misclass_a",
       "misclass_a_logits",

@@ -38,6 +38,7 @@ enum class Kind {
   smooth_soft_labels,
   soft_label_probs,
   soft_label_logits,
+  classification_mae,
   slace,
   misclass_a,
   misclass_a_logits,
@@ -78,6 +79,7 @@ struct Problem {
            kind == Kind::unit_scaled_probs ||
            kind == Kind::soft_label_probs ||
            kind == Kind::soft_label_logits ||
+           kind == Kind::classification_mae ||
            kind == Kind::per_pair_weighted_ce;
   }
   // Targets are int64 class indices, range-checked on the device (error word).
