@@ -208,6 +208,18 @@ void enqueue(const Problem& p, Dtype d, const DeviceTensors& t, void* workspace,
               "reduction");
       break;
     }
+    case Kind::classification_mae: {
+      const bool along = reduced && !p.position_shape.empty();
+      const std::int64_t last = p.position_shape.empty() ? 1 : p.position_shape.back();
+      rp.grad_output_per_row = !reduced;
+      rp.divisor = along && p.reduction == Reduction::mean ? static_cast<double>(last) : 1.0;
+      rt.aux = t.target;
+      rt.grad_target = t.grad_target;
+      rt.per_position = reduced ? t.per_position : t.loss;
+      check(launch::classification_mae(d, rp, last, along, rt, w, reduced, t.loss, stream),
+            "classification_mae_with_logits kernel");
+      break;
+    }
     case Kind::entropy:
       rt.per_position = reduced ? t.per_position : t.loss;
       // mean divides by the number of positions; none of them gives NaN (0/0).
@@ -243,6 +255,7 @@ void enqueue(const Problem& p, Dtype d, const DeviceTensors& t, void* workspace,
     case Kind::misclass_a:
     case Kind::misclass_a_logits:
     case Kind::misclass_b_as_published:
+    case Kind::misclass_b:
       enqueue_misclass(p, d, rp, rt, t, w, stream);
       break;
     case Kind::per_pair_weighted_ce:

@@ -1,5 +1,6 @@
 // The misclass kernels (cuda/cost_matrix.cuh): misclass_a and
-// misclass_b_as_published elementwise; misclass_a_logits one block per row,
+// misclass_b_as_published elementwise; misclass_b one block per row (two
+// merged row passes, then each element); misclass_a_logits one block per row,
 // softmax's SoftmaxOutRow pass over the cotangents s D[y, c] (strided
 // partial states, kernels.cuh's fixed tree), then each element.
 // cuda/cost_matrix_host.cpp runs the same order on the CPU.
@@ -94,6 +95,46 @@ __global__ void __launch_bounds__(kBlock) misclass_logits_kernel(launch::RowProb
   }
 }
 
+// misclass_b, one block per row: pass 1 the softmax statistics, pass 2 the
+// row's sums (cuda/cost_matrix.cuh's MisclassBSums), each merged by the
+// fixed tree; then each element. Class c is read in every pass by the
+// thread that writes its outputs, so the gradient may overwrite x.
+template <class T>
+__global__ void __launch_bounds__(kBlock) misclass_b_kernel(launch::RowProblem p, launch::RowTensors t,
+                                                            launch::Workspace w) {
+  using A = acc_t<T>;
+  __shared__ __align__(16) unsigned char sums_raw[kBlock * sizeof(MisclassBSums<A>)];
+  MisclassBSums<A>* sums = reinterpret_cast<MisclassBSums<A>*>(sums_raw);
+  SoftmaxStats<A>* stats = reinterpret_cast<SoftmaxStats<A>*>(sums_raw);  // pass 1's tree, done before pass 2's
+  const T* x = static_cast<const T*>(t.x);
+  const std::int64_t C = p.classes;
+  for (std::int64_t row = blockIdx.x; row < p.rows; row += gridDim.x) {
+    const std::int64_t base = row * C;
+    const std::int64_t y = t.target[row];
+    if (y < -C || y >= C) {  // never clamped: flagged, and the row is NaN
+      if (threadIdx.x == 0) atomicMin(w.error, static_cast<unsigned long long>(row));
+      for (std::int64_t c = threadIdx.x; c < C; c += kBlock) store_element<T>(p, t, w, base + c, quiet_nan<A>(), quiet_nan<A>());
+      continue;
+    }
+    const T* d = static_cast<const T*>(t.aux) + cost_row(y, C) * C;
+    SoftmaxStats<A> mine;
+    for (std::int64_t c = threadIdx.x; c < C; c += kBlock) mine.push(load_as<A>(x + base + c));
+    const SoftmaxStats<A> st =
+        block_merge(mine, stats, [](const SoftmaxStats<A>& a, const SoftmaxStats<A>& b) { return SoftmaxStats<A>::merge(a, b); });
+    MisclassBSums<A> part;
+    for (std::int64_t c = threadIdx.x; c < C; c += kBlock)
+      part.push(st, load_as<A>(x + base + c), element_cotangent<T>(p, t, base + c) * load_as<A>(d + c));
+    const MisclassBSums<A> s = block_merge(part, sums, [](const MisclassBSums<A>& a, const MisclassBSums<A>& b) {
+      return MisclassBSums<A>::merge(a, b);
+    });
+    for (std::int64_t c = threadIdx.x; c < C; c += kBlock) {
+      const A dc = load_as<A>(d + c);
+      const CostElement<A> e = misclass_b_element(st, s, load_as<A>(x + base + c), dc, element_cotangent<T>(p, t, base + c) * dc);
+      store_element<T>(p, t, w, base + c, e.loss, e.grad);
+    }
+  }
+}
+
 // per_pair_weighted_ce, one block per row: pass 1 the softmax statistics;
 // then thread i (strided) forms M_i and d/dt_i, and its share of the loss;
 // thread j forms G_j, its share of sum G; the tree merges both; then d/dx_j
@@ -151,6 +192,8 @@ cudaError_t misclass(Storage s, const RowProblem& p, double clamp_min, const Row
     using T = decltype(tag);
     if (p.kind == static_cast<int>(Kind::misclass_a_logits)) {
       kernels::misclass_logits_kernel<T><<<kernels::grid_for(p.rows), kernels::kBlock, 0, stream>>>(p, t, w);
+    } else if (p.kind == static_cast<int>(Kind::misclass_b)) {
+      kernels::misclass_b_kernel<T><<<kernels::grid_for(p.rows), kernels::kBlock, 0, stream>>>(p, t, w);
     } else {
       const std::int64_t n = p.rows * p.classes;
       const unsigned blocks = static_cast<unsigned>(std::min<std::int64_t>((n + 255) / 256, 65535 * 16));

@@ -9,6 +9,9 @@
 //                             d/dt_i = (-s) M_i, G_j = sum_i ((-s) t_i) D_ij, d/dx_j = G_j - p_j sum_c G_c
 //   misclass_a_logits:        l = d softmax(x)_c, the softmax VJP of the cotangent g_c = s d
 //                             (cuda/softmax.cuh's SoftmaxOutRow, exact 0 for a row of equal costs)
+//   misclass_b:               l = d f_c, f_c = -log(1 - p_c) = log1p(e_c / E_{-c}) (E_{-c} = sum_{j != c} e_j),
+//                             d/dx_k = p_k W - sum_{c != k} w_c e_k / E_{-c}, w_c = s d, W = sum_c w_c
+//                             (O(C) per row from per-row sums: MisclassBSums below)
 #pragma once
 
 #include "cuda/softmax.cuh"
@@ -53,6 +56,90 @@ LOSSORACLE_HD CostElement<A> misclass_b_published_element(A d, A p, A s, double 
   e.loss = d * -log_of(clamped);
   e.grad = passes ? -(s * d) / (p - A(1)) : A(0);
   return e;
+}
+
+// misclass_b. Pass 1 is softmax's (m, tail); pass 2 (MisclassBSums) the
+// row's sums; then each element. E_{-c}, the row's mass without class c
+// (relative to m), is never E - e_c where that cancels: for a class at the
+// maximum it is tail itself (the tail leaves out one maximum's 1, and a tied
+// maximum's e_c is 1 too); below the maximum it is 1 + (tail - e_c) >= 1
+// (tail holds e_c). The gradient's sum over c != k is formed without the
+// term c = k where that term is large: sum_{c != k} w_c / E_{-c} is
+// (low - w_k / E_{-k}) + top for k below the maximum (w_k / E_{-k} <= 2 p_k
+// |w_k|: harmless), and for the maximum, low plus the other maxima's
+// (top_w - w_k) / tail, nothing when it is the only one (1/tail may be huge).
+// Where one class dominates, tail = e^{m2 - m} (1 + tail2) underflows past
+// ~87 nats in binary32 (m2, tail2: the statistics of the logits below the
+// maximum, pass 2's `below`): the maximum's f is then lse_all - lse_others,
+// log1p(tail) + (m - m2) - log1p(tail2) (no cancellation: m - m2 > 41), and
+// its weight in the other classes' gradients, e_k / tail, is always
+// e^{x_k - m2} / (1 + tail2) for a unique maximum.
+template <class A>
+struct MisclassBSums {
+  A w = A(0);        // W = sum_c w_c
+  A low = A(0);      // sum over classes below the maximum of w_c / E_{-c}
+  A top_w = A(0);    // sum over classes at the maximum of w_c
+  A top_count = A(0);
+  SoftmaxStats<A> below;  // the logits below the maximum
+
+  LOSSORACLE_HD void push(const SoftmaxStats<A>& row, A x, A w_c) {
+    w += w_c;
+    if (x == row.max) {
+      top_w += w_c;
+      top_count += A(1);
+      return;
+    }
+    low += w_c / (A(1) + (row.tail - exp_difference(x, row.max)));
+    below.push(x);
+  }
+  LOSSORACLE_HD static MisclassBSums merge(MisclassBSums a, const MisclassBSums& b) {
+    a.w += b.w;
+    a.low += b.low;
+    a.top_w += b.top_w;
+    a.top_count += b.top_count;
+    a.below = SoftmaxStats<A>::merge(a.below, b.below);
+    return a;
+  }
+};
+
+// Below this tail, 1 / tail nears binary32's range and tail its subnormals:
+// the maximum's terms are taken relative to the second largest logit.
+template <class A>
+LOSSORACLE_HD A misclass_b_small_tail() {
+  return A(0x1p-60);
+}
+
+// One element (x_c, its cost d, its w_c = s d) of a row with pass 1's
+// statistics and pass 2's sums. A row holding NaN or +inf, or only -inf, is
+// NaN throughout.
+template <class A>
+LOSSORACLE_HD CostElement<A> misclass_b_element(const SoftmaxStats<A>& row, const MisclassBSums<A>& s, A x, A d, A w_c) {
+  if (!(row.tail >= A(0))) return {quiet_nan<A>(), quiet_nan<A>()};
+  const A tail = row.tail;
+  const A E = tail + A(1);
+  const bool unique = s.top_count == A(1);
+  // d/dx_k's sum_{c != k} w_c e_k / E_{-c}, and f.
+  A f, others;
+  if (x == row.max) {  // e_k = 1
+    if (unique && tail < misclass_b_small_tail<A>()) {
+      if (s.below.max == -infinity<A>()) {
+        f = infinity<A>();  // every other class has probability 0
+      } else {
+        const Difference<A> gap = difference(row.max, s.below.max);
+        f = ((gap.hi - s.below.log_sum()) + gap.lo) + log1p_of(tail);
+      }
+    } else {
+      f = log1p_of(A(1) / tail);
+    }
+    others = s.low + (unique ? A(0) : (s.top_w - w_c) / tail);
+  } else {
+    const A e = exp_difference(x, row.max);
+    const A rest = A(1) + (tail - e);
+    f = log1p_of(e / rest);
+    const A top_weight = unique ? exp_difference(x, s.below.max) / (s.below.tail + A(1)) : e / tail;
+    others = e * (s.low - w_c / rest) + s.top_w * top_weight;
+  }
+  return {d * f, exp_difference(x, row.max) / E * s.w - others};
 }
 
 // M_i = sum_j log p_j D_ij over row i of D (d_row), left to right.

@@ -1,7 +1,8 @@
 // The misclass losses driven on the CPU as cuda/cost_matrix.cu drives them:
 // elementwise for misclass_a and misclass_b_as_published; for
 // misclass_a_logits, pass 1 over `lanes` strided partial states merged by
-// the kernels' tree, then each element.
+// the kernels' tree, then each element; misclass_b likewise for its two
+// row passes (softmax statistics; MisclassBSums).
 #include "cuda/cost_matrix_host.hpp"
 
 #include "cuda/cost_matrix.cuh"
@@ -26,6 +27,22 @@ std::vector<HostOutput> misclass_on_host(const LossCase& c, const Problem& p, in
   for (std::int64_t r = 0; r < N; ++r) {
     const A* d = D.data() + cost_row(static_cast<std::int64_t>(y[r]), C) * C;
     const std::int64_t base = r * C;
+    if (p.kind == Kind::misclass_b) {
+      std::vector<SoftmaxStats<A>> st(static_cast<std::size_t>(lanes));
+      for (std::int64_t k = 0; k < C; ++k) st[k % lanes].push(x[base + k]);
+      for (int s = lanes / 2; s > 0; s /= 2)
+        for (int t = 0; t < s; ++t) st[t] = SoftmaxStats<A>::merge(st[t], st[t + s]);
+      std::vector<MisclassBSums<A>> sums(static_cast<std::size_t>(lanes));
+      for (std::int64_t k = 0; k < C; ++k) sums[k % lanes].push(st[0], x[base + k], s_at(base + k) * d[k]);
+      for (int s = lanes / 2; s > 0; s /= 2)
+        for (int t = 0; t < s; ++t) sums[t] = MisclassBSums<A>::merge(sums[t], sums[t + s]);
+      for (std::int64_t k = 0; k < C; ++k) {
+        const CostElement<A> e = misclass_b_element(st[0], sums[0], x[base + k], d[k], s_at(base + k) * d[k]);
+        loss_terms[base + k] = e.loss;
+        grad[base + k] = e.grad;
+      }
+      continue;
+    }
     if (p.kind == Kind::misclass_a_logits) {
       using Row = SoftmaxOutRow<A>;
       RowInputs<A> in;

@@ -11,6 +11,7 @@ Problem misclass_problem(const LossCase& c) {
   p.loss = c.loss;
   p.kind = c.loss == "misclass_a"          ? Kind::misclass_a
            : c.loss == "misclass_a_logits" ? Kind::misclass_a_logits
+           : c.loss == "misclass_b"        ? Kind::misclass_b
                                            : Kind::misclass_b_as_published;
   p.has_grad_output = c.find("grad_output") != nullptr;
   p.input_shape = c.find("input")->shape;

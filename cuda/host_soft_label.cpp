@@ -99,10 +99,61 @@ std::vector<HostOutput> soft_label_probs_on_host(const LossCase& c, const Proble
           {"grad_target", p.input_shape, widen(grad_target)}};
 }
 
+// classification_mae_with_logits as its kernel: per position, pass 1
+// (MaeState) and pass 2 (MaeSums) over `lanes` strided partial states merged
+// by the kernels' tree, then each class; then the sum along the last
+// dimension of the positions (`last` of them per output), / last for mean.
+template <class A>
+std::vector<HostOutput> mae_on_host(const LossCase& c, const Problem& p, int lanes) {
+  const std::vector<A> x = values_of<A>(c, "input"), y = values_of<A>(c, "target"), go = values_of<A>(c, "grad_output");
+  const std::int64_t P = p.positions(), C = p.classes, inner = p.inner;
+  const bool reduced = p.reduction != Reduction::none;
+  const bool along = reduced && !p.position_shape.empty();
+  const std::int64_t last = p.position_shape.empty() ? 1 : p.position_shape.back();
+  const A divisor = along && p.reduction == Reduction::mean ? A(static_cast<double>(last)) : A(1);
+  std::vector<A> grad(x.size()), grad_target(x.size()), per_position(static_cast<std::size_t>(P));
+  for (std::int64_t pos = 0; pos < P; ++pos) {
+    const std::int64_t base = (pos / inner) * C * inner + pos % inner;
+    const A s = (go.empty() ? A(1) : go[!reduced ? pos : along ? pos / last : 0]) / divisor;
+    std::vector<MaeState<A>> st(static_cast<std::size_t>(lanes));
+    for (std::int64_t k = 0; k < C; ++k) st[k % lanes].push(x[base + k * inner]);
+    for (int h = lanes / 2; h > 0; h /= 2)
+      for (int t = 0; t < h; ++t) st[t] = MaeState<A>::merge(st[t], st[t + h]);
+    std::vector<MaeSums<A>> sums(static_cast<std::size_t>(lanes));
+    for (std::int64_t k = 0; k < C; ++k)
+      mae_push(sums[k % lanes], mae_class(st[0], x[base + k * inner], y[base + k * inner]));
+    for (int h = lanes / 2; h > 0; h /= 2)
+      for (int t = 0; t < h; ++t) sums[t] = MaeSums<A>::merge(sums[t], sums[t + h]);
+    const MaeSums<A>& S = sums[0];
+    const A E = st[0].stats.tail + A(1);
+    for (std::int64_t k = 0; k < C; ++k) {
+      const std::int64_t at = base + k * inner;
+      const MaeClass<A> m = mae_class(st[0], x[at], y[at]);
+      grad[at] = mae_grad(s, m.e, E, m.sign, S.plus, S.minus, S.zero);
+      grad_target[at] = -(s * A(m.sign));
+    }
+    per_position[pos] = S.loss;
+  }
+  std::vector<A> loss = per_position;
+  if (along) {
+    const std::int64_t outputs = P / std::max<std::int64_t>(last, 1);
+    loss.assign(static_cast<std::size_t>(outputs), A(0));
+    for (std::int64_t r = 0; r < outputs; ++r) {
+      for (std::int64_t n = 0; n < last; ++n) loss[r] += per_position[r * last + n];
+      if (p.reduction == Reduction::mean) loss[r] = loss[r] / A(static_cast<double>(last));
+    }
+  }
+  return {{"loss", p.loss_shape(), widen(loss)},
+          {"per_position", p.position_shape, widen(per_position)},
+          {"grad_input", p.input_shape, widen(grad)},
+          {"grad_target", p.input_shape, widen(grad_target)}};
+}
+
 }  // namespace
 
 template <class A>
 std::vector<HostOutput> soft_label_on_host(const LossCase& c, const Problem& p, int lanes) {
+  if (p.kind == Kind::classification_mae) return mae_on_host<A>(c, p, lanes);
   if (p.kind == Kind::soft_label_probs || p.kind == Kind::soft_label_logits) return soft_label_probs_on_host<A>(c, p, lanes);
   return smooth_soft_labels_on_host<A>(c, p, lanes);
 }

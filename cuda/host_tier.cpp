@@ -45,7 +45,8 @@ std::vector<HostOutput> evaluate_on_host(const LossCase& c, int lanes) {
     case Kind::issue11959_label_smoothing: return host::label_smoothing_on_host<A>(c, p, lanes);
     case Kind::smooth_soft_labels:
     case Kind::soft_label_probs:
-    case Kind::soft_label_logits: return host::soft_label_on_host<A>(c, p, lanes);
+    case Kind::soft_label_logits:
+    case Kind::classification_mae: return host::soft_label_on_host<A>(c, p, lanes);
     case Kind::entropy: {
       if (p.reduction == Reduction::mean) divisor = A(static_cast<double>(P));
       auto inputs_of = [&](std::int64_t pos, std::int64_t) {
@@ -145,6 +146,7 @@ std::vector<HostOutput> evaluate_on_host(const LossCase& c, int lanes) {
     case Kind::misclass_a:
     case Kind::misclass_a_logits:
     case Kind::misclass_b_as_published:
+    case Kind::misclass_b:
     case Kind::per_pair_weighted_ce:
       break;
   }

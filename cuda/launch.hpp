@@ -102,5 +102,12 @@ cudaError_t expand_cotangent(Storage s, std::int64_t rows, std::int64_t rest, co
                              cudaStream_t stream);
 cudaError_t sum_dim0(Storage s, std::int64_t d0, std::int64_t rest, bool mean, void* out, const Workspace& w,
                      cudaStream_t stream);
+// classification_mae_with_logits: one block per position (t.aux the
+// labels; t.grad_output per position when p.grad_output_per_row, else
+// g[row / last] when `along`, else a scalar; p.divisor: last for a mean along
+// the last dimension of the positions); then, if reduce_out, the sum along
+// that dimension (or of every position, not along: (C) input) into out.
+cudaError_t classification_mae(Storage s, const RowProblem& p, std::int64_t last, bool along, const RowTensors& t,
+                               const Workspace& w, bool reduce_out, void* out, cudaStream_t stream);
 
 }  // namespace lossoracle::cuda::launch

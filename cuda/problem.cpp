@@ -39,6 +39,9 @@ Shape Problem::loss_shape() const {
   if ((kind == Kind::soft_label_probs || kind == Kind::soft_label_logits) && reduction != Reduction::none &&
       !position_shape.empty())
     return Shape(position_shape.begin() + 1, position_shape.end());
+  // the notebook's MAE along the last.
+  if (kind == Kind::classification_mae && reduction != Reduction::none && !position_shape.empty())
+    return Shape(position_shape.begin(), position_shape.end() - 1);
   return reduction == Reduction::none ? position_shape : Shape{};
 }
 
@@ -59,10 +62,12 @@ const std::vector<std::string>& cuda_loss_names() {
       "smooth_soft_labels",
       "soft_label_cross_entropy",
       "soft_label_cross_entropy_with_logits",
+      "classification_mae_with_logits",
       "slace",
       "misclass_a",
       "misclass_a_logits",
       "misclass_b_as_published",
+      "misclass_b",
       "per_pair_weighted_ce",
   };
   return names;
@@ -108,7 +113,7 @@ Problem problem_from_case(const LossCase& c) {
     return p;
   }
   if (c.loss == "slace") return slace_problem(c);
-  if (c.loss.rfind("misclass_", 0) == 0 && c.loss != "misclass_b") return misclass_problem(c);
+  if (c.loss.rfind("misclass_", 0) == 0) return misclass_problem(c);
   if (c.loss == "per_pair_weighted_ce") return per_pair_weighted_ce_problem(c);
   if (c.loss != "nll_loss" && c.loss != "cross_entropy") {
     checks::required(c, "input");

@@ -38,10 +38,12 @@ enum class Kind {
   smooth_soft_labels,
   soft_label_probs,
   soft_label_logits,
+  classification_mae,
   slace,
   misclass_a,
   misclass_a_logits,
   misclass_b_as_published,
+  misclass_b,
   per_pair_weighted_ce,
 };
 using checks::Reduction;
@@ -77,6 +79,7 @@ struct Problem {
            kind == Kind::unit_scaled_probs ||
            kind == Kind::soft_label_probs ||
            kind == Kind::soft_label_logits ||
+           kind == Kind::classification_mae ||
            kind == Kind::per_pair_weighted_ce;
   }
   // Targets are int64 class indices, range-checked on the device (error word).
@@ -91,7 +94,8 @@ struct Problem {
   // The cost-matrix family's misclass losses: one loss term per element.
   bool is_misclass() const {
     return kind == Kind::misclass_a || kind == Kind::misclass_a_logits ||
-           kind == Kind::misclass_b_as_published;
+           kind == Kind::misclass_b_as_published ||
+           kind == Kind::misclass_b;
   }
   // Shape of the "loss" output: the input's for log_softmax/softmax,
   // the positions' for reduction none, () otherwise.

@@ -33,6 +33,17 @@ std::optional<Problem> soft_label_problem(const LossCase& c) {
     p.label_smoothing = a.alpha;
     return p;
   }
+  if (c.loss == "classification_mae_with_logits") {
+    const checks::SoftLabelArgs a = checks::classification_mae_with_logits_args(c);
+    p.kind = Kind::classification_mae;
+    p.input_shape = c.find("input")->shape;
+    p.outer = a.layout.outer;
+    p.classes = a.layout.classes;
+    p.inner = a.layout.inner;
+    p.position_shape = a.layout.position_shape;
+    p.reduction = a.reduction;
+    return p;
+  }
   return std::nullopt;
 }
 

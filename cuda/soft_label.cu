@@ -70,6 +70,62 @@ __global__ void __launch_bounds__(kBlock)
   }
 }
 
+// classification_mae_with_logits: one block per position, pass 1 (MaeState)
+// and pass 2 (MaeSums) merged by the fixed tree, then each class. Its
+// cotangent is g[pos / last] under a reduction along the last dimension
+// of the positions (`along`), / last for mean. Class c is read in every
+// pass by the thread that writes its gradient, so it may overwrite x.
+template <class T>
+__global__ void __launch_bounds__(kBlock) mae_kernel(launch::RowProblem p, std::int64_t last, bool along,
+                                                     launch::RowTensors t, launch::Workspace w) {
+  using A = acc_t<T>;
+  __shared__ __align__(16) unsigned char buf_raw[kBlock * (sizeof(MaeState<A>) > sizeof(MaeSums<A>) ? sizeof(MaeState<A>)
+                                                                                                   : sizeof(MaeSums<A>))];
+  const T* x = static_cast<const T*>(t.x);
+  const T* y = static_cast<const T*>(t.aux);
+  const std::int64_t C = p.classes, inner = p.inner;
+  for (std::int64_t row = blockIdx.x; row < p.rows; row += gridDim.x) {
+    const std::int64_t base = (row / inner) * C * inner + row % inner;
+    const A g = t.grad_output ? load_as<A>(static_cast<const T*>(t.grad_output) +
+                                           (p.grad_output_per_row ? row : along ? row / last : 0))
+                              : A(1);
+    const A s = g / A(p.divisor);
+    MaeState<A> st;
+    for (std::int64_t c = threadIdx.x; c < C; c += kBlock) st.push(load_as<A>(x + base + c * inner));
+    st = block_merge(st, reinterpret_cast<MaeState<A>*>(buf_raw),
+                     [](const MaeState<A>& a, const MaeState<A>& b) { return MaeState<A>::merge(a, b); });
+    MaeSums<A> part;
+    for (std::int64_t c = threadIdx.x; c < C; c += kBlock)
+      mae_push(part, mae_class(st, load_as<A>(x + base + c * inner), load_as<A>(y + base + c * inner)));
+    const MaeSums<A> S = block_merge(part, reinterpret_cast<MaeSums<A>*>(buf_raw),
+                                     [](const MaeSums<A>& a, const MaeSums<A>& b) { return MaeSums<A>::merge(a, b); });
+    const A E = st.stats.tail + A(1);
+    for (std::int64_t c = threadIdx.x; c < C; c += kBlock) {
+      const std::int64_t at = base + c * inner;
+      const MaeClass<A> m = mae_class(st, load_as<A>(x + at), load_as<A>(y + at));
+      if (t.grad) store_to(static_cast<T*>(t.grad) + at, mae_grad(s, m.e, E, m.sign, S.plus, S.minus, S.zero));
+      if (t.grad_target) store_to(static_cast<T*>(t.grad_target) + at, -(s * A(m.sign)));
+    }
+    if (threadIdx.x == 0) {
+      if (t.per_position) store_to(static_cast<T*>(t.per_position) + row, S.loss);
+      if (p.reduce) static_cast<A*>(w.row_loss)[row] = S.loss;
+    }
+  }
+}
+
+// out[r] = sum_{n < last} row_loss[r last + n] (/ last for mean), each
+// output's sum in a fixed order by one thread.
+template <class T>
+__global__ void sum_last_kernel(std::int64_t outputs, std::int64_t last, bool mean, const acc_t<T>* row_loss, T* out) {
+  using A = acc_t<T>;
+  const std::int64_t stride = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
+  for (std::int64_t r = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x; r < outputs; r += stride) {
+    A s(0);
+    for (std::int64_t n = 0; n < last; ++n) s += row_loss[r * last + n];
+    store_to(out + r, mean ? s / A(static_cast<double>(last)) : s);
+  }
+}
+
 }  // namespace lossoracle::cuda::kernels
 
 namespace lossoracle::cuda::launch {
@@ -122,6 +178,26 @@ cudaError_t sum_dim0(Storage s, std::int64_t d0, std::int64_t rest, bool mean, v
     const unsigned blocks = static_cast<unsigned>(std::min<std::int64_t>((rest + 255) / 256, 65535));
     kernels::sum_dim0_kernel<T><<<blocks, 256, 0, stream>>>(d0, rest, mean, static_cast<const A*>(w.row_loss),
                                                             static_cast<T*>(out));
+    return cudaGetLastError();
+  });
+}
+
+cudaError_t classification_mae(Storage s, const RowProblem& p, std::int64_t last, bool along, const RowTensors& t,
+                               const Workspace& w, bool reduce_out, void* out, cudaStream_t stream) {
+  return kernels::with_storage(s, [&](auto tag) {
+    using T = decltype(tag);
+    using A = acc_t<T>;
+    if (p.rows > 0)
+      kernels::mae_kernel<T><<<kernels::grid_for(p.rows), kernels::kBlock, 0, stream>>>(p, last, along, t, w);
+    if (reduce_out) {
+      const std::int64_t outputs = along ? p.rows / (last > 0 ? last : 1) : 1;
+      const std::int64_t count = along ? last : p.rows;
+      if (outputs > 0) {
+        const unsigned blocks = static_cast<unsigned>(std::min<std::int64_t>((outputs + 255) / 256, 65535));
+        kernels::sum_last_kernel<T><<<blocks, 256, 0, stream>>>(outputs, count, along && p.divisor != 1.0,
+                                                                static_cast<const A*>(w.row_loss), static_cast<T*>(out));
+      }
+    }
     return cudaGetLastError();
   });
 }

@@ -174,4 +174,97 @@ struct SoftLabelLogitsRow {
   }
 };
 
+
+// classification_mae_with_logits (seed 001's notebook), l = sum_c |p_c - y_c|, G_c = s sgn(p_c - y_c) (sgn(0) = sgn(NaN) = 0),
+// d/dx_j = p_j (G_j - sum_c p_c G_c), d/dy_c = -G_c.
+// Pass 1: softmax statistics and whether every logit that is not -inf
+// equals the maximum (then p_c = 1/m exactly, m of them).
+template <class A>
+struct MaeState {
+  SoftmaxStats<A> stats;
+  A finite = A(0);  // logits that are not -inf
+  A at_max = A(0);  // logits equal to stats.max
+  LOSSORACLE_HD void push(A x) {
+    const A old = stats.max;
+    stats.push(x);
+    if (x == -infinity<A>() || x != x) return;
+    finite += A(1);
+    at_max = stats.max != old ? A(1) : x == stats.max ? at_max + A(1) : at_max;
+  }
+  LOSSORACLE_HD static MaeState merge(const MaeState& a, const MaeState& b) {
+    MaeState r;
+    r.stats = SoftmaxStats<A>::merge(a.stats, b.stats);
+    r.finite = a.finite + b.finite;
+    r.at_max = (a.stats.max == r.stats.max ? a.at_max : A(0)) + (b.stats.max == r.stats.max ? b.at_max : A(0));
+    return r;
+  }
+  LOSSORACLE_HD bool all_equal() const { return finite == at_max; }
+};
+
+// sgn(p_c - y_c) decided without the rounding of p_c where the spec's
+// rules allow: p_c = 0 exactly for x_c = -inf; 0 < p_c < 1 strictly for a
+// finite logit unless it is the only one (p_c = 1); p_c = 1/m exactly when
+// every finite logit is equal (sign of 1 - y m, exact). Elsewhere the
+// computed difference's sign (a transcendental p_c never equals a label;
+// a difference below p_c's rounding error is the known limit).
+template <class A>
+LOSSORACLE_HD int mae_sign(const MaeState<A>& st, A x, A y, A p) {
+  if (!(st.stats.tail >= A(0)) || y != y) return 0;  // NaN p or label: sgn(NaN) = 0
+  if (x == -infinity<A>()) return y > A(0) ? -1 : y < A(0) ? 1 : 0;
+  if (y - y != A(0)) return y > A(0) ? -1 : 1;  // an infinite label (y k would be inf - inf below)
+  if (st.all_equal()) return -sign_of_scaled(y, st.finite, A(1));
+  if (y <= A(0)) return 1;
+  if (y >= A(1)) return -1;
+  const A d = p - y;
+  return d > A(0) ? 1 : d < A(0) ? -1 : 0;
+}
+
+// d/dx_j over the unnormalised masses of the classes by sign (S+, S-, S0):
+// sum_c p_c (sgn_j - sgn_c) E is 2 S- + S0 (sgn_j = 1), -(2 S+ + S0)
+// (sgn_j = -1), S- - S+ (sgn_j = 0): exact 0 where every sign is equal.
+template <class A>
+LOSSORACLE_HD A mae_grad(A s, A e_j, A E, int sign_j, A S_plus, A S_minus, A S_zero) {
+  const A k = sign_j > 0 ? A(2) * S_minus + S_zero : sign_j < 0 ? -(A(2) * S_plus + S_zero) : S_minus - S_plus;
+  return s * (e_j / E) * (k / E);
+}
+
+// Pass 2: the row's unnormalised masses by sign, and its loss.
+template <class A>
+struct MaeSums {
+  A plus = A(0), minus = A(0), zero = A(0), loss = A(0);
+  LOSSORACLE_HD static MaeSums merge(MaeSums a, const MaeSums& b) {
+    a.plus += b.plus;
+    a.minus += b.minus;
+    a.zero += b.zero;
+    a.loss += b.loss;
+    return a;
+  }
+};
+
+// One class: its mass e_c, sign and loss term |p_c - y_c| (an exact 0 where
+// the sign is: p_c = y_c decided by the rules above; NaN for a NaN p or y).
+template <class A>
+struct MaeClass {
+  A e;
+  int sign;
+  A term;
+};
+template <class A>
+LOSSORACLE_HD MaeClass<A> mae_class(const MaeState<A>& st, A x, A y) {
+  const A e = exp_difference(x, st.stats.max);
+  const A p = e / (st.stats.tail + A(1));
+  const int sign = mae_sign(st, x, y, p);
+  const bool defined = st.stats.tail >= A(0) && y == y;
+  // 1 - p_c (a one-hot label) over the row's mass without c, as misclass_b's
+  // E_{-c}: p_c - 1 would lose a dominant class's 1 - p_c to rounding.
+  const A rest = x == st.stats.max ? st.stats.tail : A(1) + (st.stats.tail - e);
+  const A d = !(st.stats.tail >= A(0)) ? quiet_nan<A>() : y == A(1) ? -(rest / (st.stats.tail + A(1))) : p - y;
+  return {e, sign, defined && sign == 0 ? A(0) : d < A(0) ? -d : d};
+}
+template <class A>
+LOSSORACLE_HD void mae_push(MaeSums<A>& s, const MaeClass<A>& k) {
+  (k.sign > 0 ? s.plus : k.sign < 0 ? s.minus : s.zero) += k.e;
+  s.loss += k.term;
+}
+
 }  // namespace lossoracle::cuda

@@ -4,7 +4,10 @@
 // negative labels, and with `specials` NaN and infinities; and
 // soft_label_cross_entropy (on probabilities) and
 // soft_label_cross_entropy_with_logits against such labels, made
-// non-negative, every reduction (along dimension 0).
+// non-negative, every reduction (along dimension 0); and
+// classification_mae_with_logits on such logits and labels (some one-hot,
+// some rows of equal logits against labels 1/C), reduced along the last
+// dimension of the positions.
 #pragma once
 
 #include <limits>
@@ -33,6 +36,8 @@ inline nlohmann::json draw_soft_label_case(const std::string& loss, CaseDraw& d,
       else y.push_back(p);
     }
   nlohmann::json j{{"loss", loss}, {"params", {{"alpha", alphas[d.uniform_int(0, 4)]}}}, {"inputs", nlohmann::json::object()}};
+  const bool mae = loss == "classification_mae_with_logits";  // no alpha; reduced along the last dimension
+  if (mae) j["params"].erase("alpha");
   if (loss == "smooth_soft_labels") {
     j["inputs"]["input"] = tensor(shape, y);
     if (d.coin()) j["inputs"]["grad_output"] = tensor(shape, cotangent(d, count(shape)));
@@ -43,7 +48,18 @@ inline nlohmann::json draw_soft_label_case(const std::string& loss, CaseDraw& d,
   for (double& v : y)
     if (v < 0) v = -v;
   std::vector<double> p;
-  if (loss == "soft_label_cross_entropy_with_logits") {
+  if (mae) {
+    // one-hot rows now and then (the MAE's 2 (1 - p_y)), and rows of equal logits with labels 1/m (exact zeros)
+    for (std::int64_t n = 0; n < count(shape) / C; ++n)
+      if (d.coin(0.2)) {
+        for (int c = 0; c < C; ++c) y[n * C + c] = 0.0;
+        y[n * C + d.uniform_int(0, C - 1)] = 1.0;
+      }
+  }
+  if (mae && d.coin(0.15)) {
+    p.assign(static_cast<std::size_t>(count(shape)), 1.5);
+    for (double& v : y) v = C == 4 || C == 2 || C == 1 || C == 8 || C == 16 ? 1.0 / C : v;
+  } else if (loss == "soft_label_cross_entropy_with_logits" || mae) {
     static const double scales[] = {1.0, 4.0, 30.0};
     p = draws(d, count(shape), scales[d.uniform_int(0, 2)], specials);
   } else {
@@ -56,7 +72,7 @@ inline nlohmann::json draw_soft_label_case(const std::string& loss, CaseDraw& d,
   j["inputs"]["target"] = tensor(shape, y);
   if (d.coin()) {
     std::vector<std::int64_t> positions(shape.begin(), shape.end() - 1);
-    if (red != "none" && !positions.empty()) positions.erase(positions.begin());
+    if (red != "none" && !positions.empty()) positions.erase(mae ? positions.end() - 1 : positions.begin());
     if (red != "none" && shape.size() == 1) positions.clear();
     j["inputs"]["grad_output"] = tensor(positions, cotangent(d, count(positions)));
   }

@@ -27,7 +27,7 @@ inline nlohmann::json draw_misclass_case(const std::string& loss, CaseDraw& d, b
   }
   std::vector<double> x;
   for (int n = 0; n < N; ++n) {
-    if (loss == "misclass_a_logits") {
+    if (loss == "misclass_a_logits" || loss == "misclass_b") {
       for (double v : draws(d, C, scale, specials)) x.push_back(v);
     } else {
       for (double v : d.probabilities(C)) x.push_back(d.coin(0.15) ? static_cast<float>(v + 1 + d.unit()) : v);

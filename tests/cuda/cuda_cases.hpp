@@ -112,7 +112,8 @@ inline nlohmann::json draw_case(const std::string& loss, CaseDraw& d, int varian
   if (loss == "smooth_labels" || loss == "fastai_label_smoothing_cross_entropy" || loss == "label_smoothed_nll_loss" ||
       loss == "issue11959_label_smoothing_cross_entropy")
     return draw_label_smoothing_case(loss, d, specials);
-  if (loss == "smooth_soft_labels" || loss == "soft_label_cross_entropy" || loss == "soft_label_cross_entropy_with_logits")
+  if (loss == "smooth_soft_labels" || loss == "soft_label_cross_entropy" || loss == "soft_label_cross_entropy_with_logits" ||
+      loss == "classification_mae_with_logits")
     return draw_soft_label_case(loss, d, specials);
   if (loss == "slace") return draw_slace_case(d, specials);
   if (loss.rfind("misclass_", 0) == 0) return draw_misclass_case(loss, d, specials);

@@ -190,7 +190,7 @@ TEST(CudaDeviceErrors, OutOfRangeTargetPastTheChecksIsFoundOnTheDevice) {
 // reports it with the reference tier's words.
 TEST(CudaDeviceErrors, ApiOutOfRangeTargetIsReportedNotClamped) {
   LOSSORACLE_REQUIRE_DEVICE();
-  for (const std::string loss : {"slace", "misclass_a", "misclass_a_logits", "misclass_b_as_published"}) {
+  for (const std::string loss : {"slace", "misclass_a", "misclass_a_logits", "misclass_b_as_published", "misclass_b"}) {
     SCOPED_TRACE(loss);
     const bool slace = loss == "slace";
     nlohmann::json j = {{"loss", loss},

@@ -112,7 +112,17 @@ TEST(HostCore, HardRowsKeepRelativeAccuracy) {
            R"({"loss":"unit_scaled_cross_entropy","params":{"reduction":"sum","mult":0.30000001192092896},"inputs":{"input":{"shape":[2,3],"data":["0x1.f4p+7","-0x1.ep+5","0x1p+2","0x1p+0","0x1p+0","0x1p+0"]},"target":{"shape":[2],"data":["0x0p+0","0x1p+1"]}}})",
            R"({"loss":"unit_scaled_cross_entropy","params":{"reduction":"mean","mult":-1.5},"inputs":{"input":{"shape":[1,3],"data":["-0x1.4p+6","0x0p+0","0x1.8p+3"]},"target":{"shape":[1,3],"data":["0x1p+0","0x0p+0","0x0p+0"]}}})",
            // clamp's boundary: p - 1 = clamp_min exactly passes (gradient -s d / (p - 1)), a float below does not.
-           R"({"loss":"misclass_b_as_published","params":{"reduction":"sum","clamp_min":0.25},"inputs":{"input":{"shape":[2,2],"data":["0x1.4p+0","0x1.3ffffep+0","0x1.4p+0","0x1.400002p+0"]},"target":{"shape":[2],"data":["0x0p+0","-0x1p+0"]},"cost_matrix":{"shape":[2,2],"data":["0x1p+0","0x1.8p+0","0x1p-1","0x1p+1"]}}})"}) {
+           R"({"loss":"misclass_b_as_published","params":{"reduction":"sum","clamp_min":0.25},"inputs":{"input":{"shape":[2,2],"data":["0x1.4p+0","0x1.3ffffep+0","0x1.4p+0","0x1.400002p+0"]},"target":{"shape":[2],"data":["0x0p+0","-0x1p+0"]},"cost_matrix":{"shape":[2,2],"data":["0x1p+0","0x1.8p+0","0x1p-1","0x1p+1"]}}})",
+           // misclass_b: [40, 0, 0] (1 - p_0 rounds to 0: f_0 = 39.3 from the tail); a 100-nat gap (tail
+           // below binary32's normals: f_0 and the others' weights from the second logit); a tie at the
+           // maximum; one finite logit (f_0 = inf, d/dx_0 = w_0, the others NaN as the spec's q); an
+           // 800-nat gap (e^-800 underflows binary64 too).
+           R"({"loss":"misclass_b","params":{"reduction":"none"},"inputs":{"input":{"shape":[4,3],"data":["0x1.4p+5","0x0p+0","0x0p+0","0x1.9p+6","0x0p+0","-0x1.8p+1","0x1p+1","0x1p+1","0x0p+0","0x1p+0","-inf","-inf"]},"target":{"shape":[4],"data":["0x0p+0","0x1p+0","0x1p+1","-0x1p+0"]},"cost_matrix":{"shape":[3,3],"data":["0x1p+0","0x1p+1","0x1.8p+0","0x1p-1","0x1p+0","0x1p+1","0x1p+1","0x1p-2","0x1p+0"]}}})",
+           // classification_mae_with_logits: a one-hot label on a dominant class (1 - p_0 ~ 4e-18, not 1 - p
+           // rounded); equal logits against 1/3 rounded (p = 1/3 exactly: the sign of 1 - 3 y decided exactly,
+           // though p rounds to y); p = 0 for -inf against a label 0 (an exact zero).
+           R"({"loss":"classification_mae_with_logits","params":{"reduction":"none"},"inputs":{"input":{"shape":[3,3],"data":["0x1.4p+5","0x0p+0","0x0p+0","0x1p+0","0x1p+0","0x1p+0","0x0p+0","-inf","0x1p+1"]},"target":{"shape":[3,3],"data":["0x1p+0","0x0p+0","0x0p+0","0x1.555556p-2","0x1.555556p-2","0x1.555556p-2","0x1p-1","0x0p+0","0x1p-1"]}}})",
+           R"({"loss":"misclass_b","params":{"reduction":"sum"},"inputs":{"input":{"shape":[2,3],"data":["0x1.4p+5","0x0p+0","0x0p+0","0x1.9p+9","0x0p+0","-0x1.8p+1"]},"target":{"shape":[2],"data":["0x0p+0","0x1p+0"]},"cost_matrix":{"shape":[3,3],"data":["0x1p+0","0x1p+1","0x1.8p+0","0x1p-1","0x1p+0","0x1p+1","0x1p+1","0x1p-2","0x1p+0"]}}})"}) {
     check_case<float>(nlohmann::json::parse(text), worst, on_host<float>);
     check_case<double>(nlohmann::json::parse(text), worst, on_host<double>);
   }

@@ -43,7 +43,8 @@ inline std::vector<double> input_values(const LossCase& c, const char* name) {
 // empty where the row scales apply.
 inline std::vector<double> term_scales(const LossCase& c, const reference::OracleAnswer& a, const std::string& output) {
   if (c.loss == "unit_scaled_cross_entropy") return unit_scaled_term_scales(c, output);
-  if (c.loss == "smooth_soft_labels" || c.loss == "soft_label_cross_entropy_with_logits")
+  if (c.loss == "smooth_soft_labels" || c.loss == "soft_label_cross_entropy_with_logits" ||
+      c.loss == "classification_mae_with_logits")
     return soft_label_term_scales(c, output);
   if (c.loss == "fastai_label_smoothing_cross_entropy" || c.loss == "issue11959_label_smoothing_cross_entropy")
     return label_smoothing_term_scales(c, a, output);
