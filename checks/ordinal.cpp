@@ -3,6 +3,7 @@
 #include <cmath>
 #include <string>
 
+#include "checks/ordinal_target.hpp"
 #include "checks/slace.hpp"
 #include "core/hexfloat.hpp"
 
@@ -13,6 +14,13 @@ LogBase parse_log_base(const std::string& loss, const std::string& field, const 
   if (text == "2") return LogBase::two;
   if (text == "10") return LogBase::ten;
   throw InputError("params." + field, loss + ": " + field + " must be one of e, 2, 10, got " + text);
+}
+
+std::string ordinal_target_message(const std::string& loss, const Shape& target_shape, std::int64_t k, std::int64_t y,
+                                   std::int64_t C) {
+  if (y >= 0 && y < C) return "";
+  return loss + ": Target " + std::to_string(y) + " is out of bounds. (target" + index_text(target_shape, k) +
+         "; valid class indices are 0.." + std::to_string(C - 1) + ")";
 }
 
 namespace {
@@ -66,11 +74,10 @@ OrdinalArgs ordinal_args(const LossCase& c, bool has_alpha, Closeness closeness)
   const Tensor& target = required(c, "target");
   k.y = row_targets(c, target, k.layout.outer, false);
   const std::int64_t C = k.layout.classes;
-  for (std::size_t n = 0; n < k.y.size(); ++n)
-    if (k.y[n] < 0 || k.y[n] >= C)
-      throw InputError("inputs.target", c.loss + ": Target " + std::to_string(k.y[n]) + " is out of bounds. (target" +
-                                            index_text(target.shape, static_cast<std::int64_t>(n)) +
-                                            "; valid class indices are 0.." + std::to_string(C - 1) + ")");
+  for (std::size_t n = 0; n < k.y.size(); ++n) {
+    const std::string m = ordinal_target_message(c.loss, target.shape, static_cast<std::int64_t>(n), k.y[n], C);
+    if (!m.empty()) throw InputError("inputs.target", m);
+  }
   if (closeness == Closeness::distance) read_distance(c, k);
   else read_counts(c, k);
   check_row_grad_output(c, k.reduction, k.layout.outer);

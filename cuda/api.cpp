@@ -8,6 +8,7 @@
 #include "cuda/api_label_smoothing.hpp"
 #include "cuda/api_unit_scaled.hpp"
 #include "cuda/cost_matrix_launch.hpp"
+#include "cuda/ordinal_launch.hpp"
 #include "cuda/slace_launch.hpp"
 
 namespace lossoracle::cuda {
@@ -52,6 +53,19 @@ void enqueue_slace(const Problem& p, Dtype d, launch::RowProblem rp, launch::Row
   rt.per_position = reduced ? t.per_position : t.loss;
   if (p.reduction == Reduction::mean) rp.divisor = static_cast<double>(rp.rows);
   check(launch::slace_rows(d, rp, {p.alpha, p.epsilon, p.use_logits}, rt, w, stream), "slace kernel");
+  if (reduced) check(launch::reduce_loss(d, rp.rows, rp.divisor, false, t.loss, w, stream), "reduction");
+}
+
+// sord (cuda/ordinal.cu): one launch, then the reduction.
+void enqueue_sord(const Problem& p, Dtype d, launch::RowProblem rp, launch::RowTensors rt, const DeviceTensors& t,
+                  const launch::Workspace& w, cudaStream_t stream) {
+  const bool reduced = p.reduction != Reduction::none;
+  if (p.has_distance && !t.distance && p.elements() > 0)
+    throw InputError("inputs.distance", p.loss + ": distance is a null device pointer");
+  rt.target = static_cast<const std::int64_t*>(t.target);
+  rt.per_position = reduced ? t.per_position : t.loss;
+  if (p.reduction == Reduction::mean) rp.divisor = static_cast<double>(rp.rows);
+  check(launch::sord_rows(d, rp, {p.alpha, p.use_logits, p.ln_base, t.distance}, rt, w, stream), "sord kernel");
   if (reduced) check(launch::reduce_loss(d, rp.rows, rp.divisor, false, t.loss, w, stream), "reduction");
 }
 
@@ -251,6 +265,9 @@ void enqueue(const Problem& p, Dtype d, const DeviceTensors& t, void* workspace,
     }
     case Kind::slace:
       enqueue_slace(p, d, rp, rt, t, w, stream);
+      break;
+    case Kind::sord:
+      enqueue_sord(p, d, rp, rt, t, w, stream);
       break;
     case Kind::misclass_a:
     case Kind::misclass_a_logits:

@@ -45,6 +45,7 @@ struct DeviceTensors {
   const void* weight = nullptr;
   const void* grad_output = nullptr;
   const void* cost_matrix = nullptr;  // (C, C) in the input's dtype: the misclass losses
+  const double* distance = nullptr;   // (C, C) in binary64: the ordinal family's dis (null: |i - y|)
   void* loss = nullptr;          // log_softmax/softmax: their output, shaped like the input
   void* per_position = nullptr;  // the reduction='none' values under sum or mean (under none: `loss` holds them)
   void* grad_input = nullptr;

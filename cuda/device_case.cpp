@@ -151,6 +151,8 @@ std::vector<HostOutput> evaluate_on_device(const Problem& p, const LossCase& c, 
   if (const Tensor* g = c.find("grad_output")) grad_output = upload(encode(g->values, d));
   std::unique_ptr<DeviceBuffer> cost_matrix;
   if (const Tensor* m = c.find("cost_matrix")) cost_matrix = upload(encode(m->values, d));
+  std::unique_ptr<DeviceBuffer> distance;  // binary64 for every storage (cuda/ordinal.cuh)
+  if (const Tensor* m = c.find("distance")) distance = upload(encode(m->values, Dtype::float64));
 
   const std::size_t loss_count = static_cast<std::size_t>(element_count(p.loss_shape()));
   DeviceBuffer loss(std::max<std::size_t>(loss_count, 1) * bytes_of(d));
@@ -170,6 +172,7 @@ std::vector<HostOutput> evaluate_on_device(const Problem& p, const LossCase& c, 
   t.weight = weight ? weight->p : nullptr;
   t.grad_output = grad_output ? grad_output->p : nullptr;
   t.cost_matrix = cost_matrix ? cost_matrix->p : nullptr;
+  t.distance = distance ? static_cast<const double*>(distance->p) : nullptr;
   t.loss = loss.p;
   t.per_position = p.has_per_position() ? per_position.p : nullptr;
   t.grad_input = !p.has_grad_input() ? nullptr : grad_in_place ? x->p : grad_separate->p;

@@ -7,6 +7,7 @@
 #include "cuda/host_rows.hpp"
 #include "cuda/kl_div.cuh"
 #include "cuda/cost_matrix_host.hpp"
+#include "cuda/ordinal_host.hpp"
 #include "cuda/slace_host.hpp"
 
 namespace lossoracle::cuda {
@@ -21,6 +22,7 @@ std::vector<HostOutput> evaluate_on_host(const LossCase& c, int lanes) {
   if (lanes < 1 || (lanes & (lanes - 1)) != 0) throw std::invalid_argument("evaluate_on_host: lanes must be a power of two");
   const Problem p = problem_from_case(c);
   if (p.kind == Kind::slace) return slace_on_host<A>(c, p, lanes);
+  if (p.kind == Kind::sord) return sord_on_host<A>(c, p, lanes);
   if (p.is_misclass()) return misclass_on_host<A>(c, p, lanes);
   if (p.kind == Kind::per_pair_weighted_ce) return per_pair_weighted_ce_on_host<A>(c, p, lanes);
   const std::vector<A> x = values_of<A>(c, "input");
@@ -143,6 +145,7 @@ std::vector<HostOutput> evaluate_on_host(const LossCase& c, int lanes) {
       break;
     }
     case Kind::slace:  // above
+    case Kind::sord:
     case Kind::misclass_a:
     case Kind::misclass_a_logits:
     case Kind::misclass_b_as_published:

@@ -45,6 +45,7 @@ enum class Kind {
   misclass_b_as_published,
   misclass_b,
   per_pair_weighted_ce,
+  sord,
 };
 using checks::Reduction;
 
@@ -66,6 +67,8 @@ struct Problem {
   bool use_logits = true;
   Shape target_shape;
   double clamp_min = 0.0;  // misclass_b_as_published
+  double ln_base = 0.0;  // the ordinal family: ln of the log base, 0 for base e
+  bool has_distance = false;  // the ordinal family: a (C, C) distance matrix, not |i - y|
 
   std::int64_t positions() const { return outer * inner; }
   std::int64_t elements() const { return outer * classes * inner; }
@@ -89,6 +92,7 @@ struct Problem {
            kind == Kind::smooth_labels || kind == Kind::fastai_label_smoothing || kind == Kind::label_smoothed_nll ||
            kind == Kind::issue11959_label_smoothing ||
            kind == Kind::slace ||
+           kind == Kind::sord ||
            is_misclass();
   }
   // The cost-matrix family's misclass losses: one loss term per element.
@@ -114,6 +118,7 @@ Problem problem_from_case(const LossCase& c);
 Problem slace_problem(const LossCase& c);
 Problem misclass_problem(const LossCase& c);
 Problem per_pair_weighted_ce_problem(const LossCase& c);
+Problem ordinal_problem(const LossCase& c);
 
 // One per family beyond the cross-entropy family's (problem_<family>.cpp),
 // called by problem_from_case for the registry names of that family.

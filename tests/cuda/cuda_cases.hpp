@@ -104,6 +104,7 @@ inline nlohmann::json draw_unit_scaled_case(CaseDraw& d, int variant, bool speci
 inline nlohmann::json draw_label_smoothing_case(const std::string& loss, CaseDraw& d, bool specials);
 inline nlohmann::json draw_soft_label_case(const std::string& loss, CaseDraw& d, bool specials);
 inline nlohmann::json draw_slace_case(CaseDraw& d, bool specials);
+inline nlohmann::json draw_ordinal_case(const std::string& loss, CaseDraw& d, bool specials);
 inline nlohmann::json draw_misclass_case(const std::string& loss, CaseDraw& d, bool specials);
 inline nlohmann::json draw_per_pair_case(CaseDraw& d, bool specials);
 
@@ -116,6 +117,7 @@ inline nlohmann::json draw_case(const std::string& loss, CaseDraw& d, int varian
       loss == "classification_mae_with_logits")
     return draw_soft_label_case(loss, d, specials);
   if (loss == "slace") return draw_slace_case(d, specials);
+  if (loss == "sord") return draw_ordinal_case(loss, d, specials);
   if (loss.rfind("misclass_", 0) == 0) return draw_misclass_case(loss, d, specials);
   if (loss == "per_pair_weighted_ce") return draw_per_pair_case(d, specials);
   static const double scales[] = {1.0, 4.0, 30.0};
@@ -202,4 +204,5 @@ inline nlohmann::json draw_case(const std::string& loss, CaseDraw& d, int varian
 #include "tests/cuda/cases_soft_label.hpp"
 #include "tests/cuda/cases_unit_scaled.hpp"
 #include "tests/cuda/slace_cases.hpp"
+#include "tests/cuda/ordinal_cases.hpp"
 #include "tests/cuda/cost_matrix_cases.hpp"

@@ -17,6 +17,7 @@
 #include <cuda_runtime.h>
 
 #include "checks/cost_matrix_target.hpp"
+#include "checks/ordinal_target.hpp"
 #include "checks/slace_target.hpp"
 #include "cuda/device_case.hpp"
 #endif
@@ -45,7 +46,7 @@ std::vector<cuda::HostOutput> on_device(const LossCase& c) {
 // The case with every floating-point tensor rounded to the storage dtype, so
 // that the oracle judges the values the kernels actually receive.
 nlohmann::json rounded_to(nlohmann::json j, Dtype d) {
-  const bool index_target = j["loss"] == "nll_loss" || j["loss"] == "slace" ||
+  const bool index_target = j["loss"] == "nll_loss" || j["loss"] == "slace" || j["loss"] == "sord" ||
                             j["loss"].get<std::string>().rfind("misclass_", 0) == 0 ||
                             ((j["loss"] == "cross_entropy" || j["loss"] == "unit_scaled_cross_entropy") &&
                              j["inputs"]["target"]["shape"] != j["inputs"]["input"]["shape"]);
@@ -184,15 +185,16 @@ TEST(CudaDeviceErrors, OutOfRangeTargetPastTheChecksIsFoundOnTheDevice) {
   }
 }
 
-// slace's and the misclass losses' targets are range-checked by
+// slace's, sord's and the misclass losses' targets are range-checked by
 // problem_from_case already; a caller of the host API may still pass a bad
 // one: the kernel flags it (lowest row), its row is NaN, and check_targets
 // reports it with the reference tier's words.
 TEST(CudaDeviceErrors, ApiOutOfRangeTargetIsReportedNotClamped) {
   LOSSORACLE_REQUIRE_DEVICE();
-  for (const std::string loss : {"slace", "misclass_a", "misclass_a_logits", "misclass_b_as_published", "misclass_b"}) {
+  for (const std::string loss : {"slace", "sord", "misclass_a", "misclass_a_logits", "misclass_b_as_published", "misclass_b"}) {
     SCOPED_TRACE(loss);
-    const bool slace = loss == "slace";
+    const bool sord = loss == "sord";
+    const bool slace = loss == "slace" || sord;
     nlohmann::json j = {{"loss", loss},
                         {"params", {{"reduction", "none"}}},
                         {"inputs",
@@ -225,7 +227,8 @@ TEST(CudaDeviceErrors, ApiOutOfRangeTargetIsReportedNotClamped) {
     } catch (const InputError& e) {
       got = e.what();
     }
-    EXPECT_EQ(got, slace ? checks::slace_target_message(loss, {3}, 1, 7, 4) : checks::cost_target_message(loss, {3}, 1, -5, 4));
+    EXPECT_EQ(got, sord    ? checks::ordinal_target_message(loss, {3}, 1, 7, 4)
+                   : slace ? checks::slace_target_message(loss, {3}, 1, 7, 4) : checks::cost_target_message(loss, {3}, 1, -5, 4));
     float row[4];
     ASSERT_EQ(cudaMemcpy(row, static_cast<float*>(grad) + 4, 16, cudaMemcpyDeviceToHost), cudaSuccess);
     for (float v : row) EXPECT_TRUE(std::isnan(v)) << "the bad row's gradient must be NaN, not a clamped class's";

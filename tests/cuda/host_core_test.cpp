@@ -89,6 +89,7 @@ TEST_P(HostCoreOrdinal, MatchesOracle) {
 
 INSTANTIATE_TEST_SUITE_P(Configs, HostCoreOrdinal, ::testing::ValuesIn(testing_support::ordinal_configs({
                                                       "slace",
+                                                      "sord",
                                                   })),
                          [](const auto& info) { return testing_support::name(info.param); });
 

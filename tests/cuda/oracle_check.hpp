@@ -15,6 +15,7 @@
 #include "tests/cuda/scales_label_smoothing.hpp"
 #include "tests/cuda/scales_soft_label.hpp"
 #include "tests/cuda/scales_unit_scaled.hpp"
+#include "tests/cuda/ordinal_scales.hpp"
 #include "tests/cuda/slace_scales.hpp"
 #include "tests/cuda/cost_matrix_scales.hpp"
 #include "tests/support/oracle_case.hpp"
@@ -49,6 +50,7 @@ inline std::vector<double> term_scales(const LossCase& c, const reference::Oracl
   if (c.loss == "fastai_label_smoothing_cross_entropy" || c.loss == "issue11959_label_smoothing_cross_entropy")
     return label_smoothing_term_scales(c, a, output);
   if (c.loss == "slace") return slace_term_scales(c, output);
+  if (c.loss == "sord") return sord_term_scales(c, output);
   if (c.loss.rfind("misclass_", 0) == 0) return misclass_scales(c, a, output);
   if (c.loss == "per_pair_weighted_ce") return per_pair_scales(c, output);
   std::vector<double> s;
