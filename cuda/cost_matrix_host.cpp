@@ -67,14 +67,7 @@ std::vector<HostOutput> misclass_on_host(const LossCase& c, const Problem& p, in
       grad[base + k] = e.grad;
     }
   }
-  std::vector<A> loss;
-  if (p.reduction == Reduction::none) {
-    loss = loss_terms;
-  } else {
-    A total(0);
-    for (const A& v : loss_terms) total += v;
-    loss = {p.reduction == Reduction::sum ? total : total / divisor};
-  }
+  const std::vector<A> loss = host::reduced_loss(p, loss_terms, divisor);
   return {{"loss", p.loss_shape(), widen(loss)},
           {"per_position", p.position_shape, widen(loss_terms)},
           {"grad_input", p.input_shape, widen(grad)}};
@@ -114,14 +107,7 @@ std::vector<HostOutput> per_pair_weighted_ce_on_host(const LossCase& c, const Pr
     for (std::int64_t j = 0; j < C; ++j) grad[n * C + j] = per_pair_grad(sm, xr[j], G[j], G_sum);
     row_loss[n] = -tree(loss_part);
   }
-  std::vector<A> loss;
-  if (p.reduction == Reduction::none) {
-    loss = row_loss;
-  } else {
-    A total(0);
-    for (const A& v : row_loss) total += v;
-    loss = {p.reduction == Reduction::sum ? total : total / divisor};
-  }
+  const std::vector<A> loss = host::reduced_loss(p, row_loss, divisor);
   return {{"loss", p.loss_shape(), widen(loss)},
           {"per_position", p.position_shape, widen(row_loss)},
           {"grad_input", p.input_shape, widen(grad)},

@@ -59,6 +59,17 @@ std::vector<double> widen(const std::vector<A>& v) {
   return std::vector<double>(v.begin(), v.end());
 }
 
+// The "loss" output from the per-position terms: the terms themselves for
+// reduction none, else their sum in index order (divided by `divisor` for
+// mean), the one order the host build's figures are measured in.
+template <class A>
+std::vector<A> reduced_loss(const Problem& p, const std::vector<A>& terms, A divisor) {
+  if (p.reduction == Reduction::none) return terms;
+  A total(0);
+  for (const A& v : terms) total += v;
+  return {p.reduction == Reduction::sum ? total : total / divisor};
+}
+
 // Class indices as the kernels read them: one outside [0, C) that is not
 // ignore_index is an error with the reference tier's words, never clamped.
 inline std::vector<std::int64_t> checked_targets(const Problem& p, const LossCase& c) {

@@ -155,14 +155,7 @@ std::vector<HostOutput> evaluate_on_host(const LossCase& c, int lanes) {
   }
 
   std::vector<HostOutput> out;
-  std::vector<A> loss;
-  if (p.reduction == Reduction::none) {
-    loss = row_loss;
-  } else {
-    A total(0);
-    for (const A& v : row_loss) total += v;
-    loss = {p.reduction == Reduction::sum ? total : total / divisor};
-  }
+  const std::vector<A> loss = host::reduced_loss(p, row_loss, divisor);
   out.push_back({"loss", p.loss_shape(), widen(loss)});
   out.push_back({"per_position", p.position_shape, widen(row_loss)});
   out.push_back({"grad_input", p.input_shape, widen(grad)});

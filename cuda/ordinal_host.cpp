@@ -58,14 +58,7 @@ std::vector<HostOutput> sord_on_host(const LossCase& c, const Problem& p, int la
     for (std::int64_t k = 0; k < C; ++k) grad[n * C + k] = sord_grad(call, sm, q_at(k), row[k], g_base);
   }
 
-  std::vector<A> loss;
-  if (p.reduction == Reduction::none) {
-    loss = row_loss;
-  } else {
-    A total(0);
-    for (const A& v : row_loss) total += v;
-    loss = {p.reduction == Reduction::sum ? total : total / divisor};
-  }
+  const std::vector<A> loss = host::reduced_loss(p, row_loss, divisor);
   return {{"loss", p.loss_shape(), widen(loss)},
           {"per_position", p.position_shape, widen(row_loss)},
           {"grad_input", p.input_shape, widen(grad)}};
