@@ -22,6 +22,8 @@ checks::ClassLayout layout_of(const Problem& p) {
   return L;
 }
 
+}  // namespace
+
 void set_class_layout(Problem& p, const Shape& input, const checks::ClassLayout& L) {
   p.input_shape = input;
   p.outer = L.outer;
@@ -29,8 +31,6 @@ void set_class_layout(Problem& p, const Shape& input, const checks::ClassLayout&
   p.inner = L.inner;
   p.position_shape = L.position_shape;
 }
-
-}  // namespace
 
 Shape Problem::loss_shape() const {
   if (kind == Kind::log_softmax || kind == Kind::softmax || kind == Kind::smooth_labels ||

@@ -114,6 +114,9 @@ const std::vector<std::string>& cuda_loss_names();
 // bad shapes, parameters and non-integer targets. Target values outside
 // [0, C) are not checked here: the device finds them (docs/cuda.md).
 Problem problem_from_case(const LossCase& c);
+// Sets the input's shape and its class layout (outer, C, inner, positions)
+// as the shared checks found them; every family's problem builder uses it.
+void set_class_layout(Problem& p, const Shape& input, const checks::ClassLayout& L);
 // Per-family parts of problem_from_case (cuda/<family>_problem.cpp).
 Problem slace_problem(const LossCase& c);
 Problem misclass_problem(const LossCase& c);

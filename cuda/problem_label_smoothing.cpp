@@ -7,18 +7,6 @@
 
 namespace lossoracle::cuda {
 
-namespace {
-
-void set_layout(Problem& p, const Shape& input, const checks::ClassLayout& L) {
-  p.input_shape = input;
-  p.outer = L.outer;
-  p.classes = L.classes;
-  p.inner = L.inner;
-  p.position_shape = L.position_shape;
-}
-
-}  // namespace
-
 std::optional<Problem> label_smoothing_problem(const LossCase& c) {
   Problem p;
   p.loss = c.loss;
@@ -38,7 +26,7 @@ std::optional<Problem> label_smoothing_problem(const LossCase& c) {
   if (c.loss == "fastai_label_smoothing_cross_entropy") {
     const checks::ClassIndexArgs a = checks::fastai_label_smoothing_args(c);
     p.kind = Kind::fastai_label_smoothing;
-    set_layout(p, c.find("input")->shape, a.layout);
+    set_class_layout(p, c.find("input")->shape, a.layout);
     p.reduction = a.reduction;
     p.ignore_index = checks::kNllDefaultIgnoreIndex;
     p.label_smoothing = c.params.real("eps");
@@ -48,7 +36,7 @@ std::optional<Problem> label_smoothing_problem(const LossCase& c) {
   if (c.loss == "issue11959_label_smoothing_cross_entropy") {
     const checks::ClassIndexArgs a = checks::issue11959_label_smoothing_args(c);
     p.kind = Kind::issue11959_label_smoothing;
-    set_layout(p, c.find("input")->shape, a.layout);
+    set_class_layout(p, c.find("input")->shape, a.layout);
     p.reduction = a.reduction;
     p.ignore_index = checks::kNllDefaultIgnoreIndex;
     p.label_smoothing = c.params.real("eps");
@@ -57,7 +45,7 @@ std::optional<Problem> label_smoothing_problem(const LossCase& c) {
   if (c.loss == "label_smoothed_nll_loss") {
     const checks::FairseqArgs a = checks::label_smoothed_nll_loss_args(c);
     p.kind = Kind::label_smoothed_nll;
-    set_layout(p, c.find("input")->shape, a.layout);
+    set_class_layout(p, c.find("input")->shape, a.layout);
     // With ignore_index given, the unreduced outputs keep a trailing 1.
     if (a.ignore_index) p.position_shape.push_back(1);
     p.reduction = a.reduce_sum ? Reduction::sum : Reduction::none;

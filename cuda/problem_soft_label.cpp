@@ -12,11 +12,7 @@ std::optional<Problem> soft_label_problem(const LossCase& c) {
   if (c.loss == "smooth_soft_labels") {
     const checks::SmoothSoftLabelsArgs a = checks::smooth_soft_labels_args(c);
     p.kind = Kind::smooth_soft_labels;
-    p.input_shape = c.find("input")->shape;
-    p.outer = a.layout.outer;
-    p.classes = a.layout.classes;
-    p.inner = a.layout.inner;
-    p.position_shape = a.layout.position_shape;
+    set_class_layout(p, c.find("input")->shape, a.layout);
     p.reduction = Reduction::none;
     p.label_smoothing = a.alpha;  // alpha
     return p;
@@ -24,11 +20,7 @@ std::optional<Problem> soft_label_problem(const LossCase& c) {
   if (c.loss == "soft_label_cross_entropy" || c.loss == "soft_label_cross_entropy_with_logits") {
     const checks::SoftLabelArgs a = checks::soft_label_cross_entropy_args(c);
     p.kind = c.loss == "soft_label_cross_entropy" ? Kind::soft_label_probs : Kind::soft_label_logits;
-    p.input_shape = c.find("input")->shape;
-    p.outer = a.layout.outer;
-    p.classes = a.layout.classes;
-    p.inner = a.layout.inner;
-    p.position_shape = a.layout.position_shape;
+    set_class_layout(p, c.find("input")->shape, a.layout);
     p.reduction = a.reduction;
     p.label_smoothing = a.alpha;
     return p;
@@ -36,11 +28,7 @@ std::optional<Problem> soft_label_problem(const LossCase& c) {
   if (c.loss == "classification_mae_with_logits") {
     const checks::SoftLabelArgs a = checks::classification_mae_with_logits_args(c);
     p.kind = Kind::classification_mae;
-    p.input_shape = c.find("input")->shape;
-    p.outer = a.layout.outer;
-    p.classes = a.layout.classes;
-    p.inner = a.layout.inner;
-    p.position_shape = a.layout.position_shape;
+    set_class_layout(p, c.find("input")->shape, a.layout);
     p.reduction = a.reduction;
     return p;
   }

@@ -11,11 +11,7 @@ Problem unit_scaled_problem(const LossCase& c) {
   p.loss = c.loss;
   p.has_grad_output = c.find("grad_output") != nullptr;
   p.kind = a.probabilities ? Kind::unit_scaled_probs : Kind::unit_scaled_index;
-  p.input_shape = c.find("input")->shape;
-  p.outer = a.layout.outer;
-  p.classes = a.layout.classes;
-  p.inner = a.layout.inner;
-  p.position_shape = a.layout.position_shape;
+  set_class_layout(p, c.find("input")->shape, a.layout);
   p.reduction = a.reduction;
   p.ignore_index = a.ignore_index;
   p.mult = c.params.real("mult");
