@@ -5,8 +5,8 @@
 #include <cmath>
 
 #include "core/error.hpp"
-#include "cuda/api_label_smoothing.hpp"
-#include "cuda/api_unit_scaled.hpp"
+#include "cuda/label_smoothing_api.hpp"
+#include "cuda/unit_scaled_api.hpp"
 #include "cuda/cost_matrix_launch.hpp"
 #include "cuda/ordinal_launch.hpp"
 #include "cuda/slace_launch.hpp"

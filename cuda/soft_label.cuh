@@ -126,7 +126,7 @@ struct SoftLabelProbsRow {
 //   d/dy_c = -(s log p_c) where the label passes the cotangent
 // s: the position's cotangent (/ d0 for mean). T needs k before any label
 // is smoothed, so a row takes three passes: count k; softmax statistics
-// and T; the outputs (cuda/soft_label.cu's kernel, host_soft_label.cpp).
+// and T; the outputs (cuda/soft_label.cu's kernel, soft_label_host.cpp).
 template <class A>
 struct SoftLabelLogitsRow {
   A alpha = A(0);

@@ -200,9 +200,9 @@ inline nlohmann::json draw_case(const std::string& loss, CaseDraw& d, int varian
 }  // namespace lossoracle::cuda_testing
 
 // Per-family draws (one include per family), dispatched from draw_case.
-#include "tests/cuda/cases_label_smoothing.hpp"
-#include "tests/cuda/cases_soft_label.hpp"
-#include "tests/cuda/cases_unit_scaled.hpp"
+#include "tests/cuda/label_smoothing_cases.hpp"
+#include "tests/cuda/soft_label_cases.hpp"
+#include "tests/cuda/unit_scaled_cases.hpp"
 #include "tests/cuda/slace_cases.hpp"
 #include "tests/cuda/ordinal_cases.hpp"
 #include "tests/cuda/cost_matrix_cases.hpp"

@@ -1,4 +1,4 @@
-#include "cuda/api_label_smoothing.hpp"
+#include "cuda/label_smoothing_api.hpp"
 
 #include <string>
 

@@ -1,4 +1,4 @@
-#include "cuda/api_unit_scaled.hpp"
+#include "cuda/unit_scaled_api.hpp"
 
 #include <string>
 

@@ -1,6 +1,6 @@
 // The label-smoothing family on the host build: cuda/label_smoothing.cuh's
 // row policies driven as the kernels drive them (cuda/label_smoothing.cu
-// and cuda/api_label_smoothing.cpp), passes included.
+// and cuda/label_smoothing_api.cpp), passes included.
 #include "cuda/cross_entropy.cuh"
 #include "cuda/host_rows.hpp"
 #include "cuda/label_smoothing.cuh"
