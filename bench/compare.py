@@ -6,9 +6,10 @@ thread count in one invocation, and writes docs/benchmarks.md.
     PY bench/compare.py --bench build/bench/lossoracle_bench [--large] [--threads N]
 
 PY: a Python that imports Debian's torch (python3-torch) and, for the SLACE
-column, dlordinal 2.7.0, e.g. a venv made with
-`/usr/bin/python3 -m venv --system-site-packages V` and
-`V/bin/pip install --no-deps dlordinal==2.7.0 Deprecated wrapt scipy==1.10.1`."""
+column, dlordinal 2.7.0: the project's `.venv/bin/python`, made by
+`scripts/install-deps.sh --python`. SLACELoss is loaded the way the dlordinal
+adapter loads it (python/lossoracle_adapters/dlordinal_slace.py: its slace.py
+alone, without the package's scikit-learn/pandas/deprecated imports)."""
 import argparse, json, os, platform, subprocess, sys, time
 
 
@@ -47,8 +48,10 @@ def torch_times(shapes, threads, reps):
 
 
 def dlordinal_times(shapes, threads, reps):
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
     try:
-        from dlordinal.losses import SLACELoss
+        from lossoracle_adapters.dlordinal_slace import import_slace
+        SLACELoss = import_slace()
     except ImportError:
         return {}
     import torch
