@@ -9,6 +9,8 @@
 #include <limits>
 
 #include "core/hexfloat.hpp"
+#include "core/registry.hpp"
+#include "reference/oracle.hpp"
 #include "reference/real.hpp"
 #include "reference/rounding.hpp"
 
@@ -189,6 +191,27 @@ TEST(NarrowRounding, ProvedValuesAndSpecialValues) {
   r = ref::round_enclosure(Real(0x1p-60) - Real(0x1p-61) * Real(2.0));  // an exact zero by cancellation
   EXPECT_EQ(r.bf16, 0.0f);
   EXPECT_FALSE(std::signbit(r.f16));
+}
+
+// The trap in a real loss: softmax(0, -3*2^-10)_0 = 1/(1 + e^(-3*2^-10)) =
+// 1/2 + 3*2^-12 - 2^-30.8..., whose binary32 rounding 1/2 + 3*2^-12 is the
+// binary16 midpoint between 1/2 + 2^-11 (odd) and 1/2 + 2^-10 (even). The
+// value lies below it, so binary16 is 1/2 + 2^-11; via binary32 it would be
+// 1/2 + 2^-10.
+TEST(NarrowRounding, TheOraclesSoftmaxEscapesTheDoubleRoundingTrap) {
+  lossoracle::LossCase c;
+  c.loss = "softmax";
+  c.inputs["input"] = {{2}, {0.0, -0x3p-10}};
+  const auto& info = lossoracle::find_loss("softmax");
+  lossoracle::resolve_case(info, c);
+  const ref::OracleAnswer a = ref::evaluate_correctly_rounded(info.oracle, c);
+  ASSERT_EQ(a.outputs.at(0).name, "loss");
+  const RoundedValue& p0 = a.outputs[0].values.at(0);
+  EXPECT_EQ(p0.status, ProofStatus::proved);
+  EXPECT_EQ(lossoracle::hex32(p0.f32), "0x1.006p-1");
+  EXPECT_EQ(lossoracle::hex32(p0.f16), "0x1.004p-1");
+  EXPECT_EQ(lossoracle::hex32(p0.bf16), "0x1p-1");
+  EXPECT_FALSE(p0.tie_f16);
 }
 
 }  // namespace
