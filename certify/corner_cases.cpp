@@ -38,11 +38,32 @@ Tensor* integral_target(Draft& d) {
   return t && all_integral(*t) ? t : nullptr;
 }
 
-Rewrite scale_main(double factor64, double factor32) {
+// A factor or offset per dtype, in the order of Dtype: float64, float32,
+// bfloat16, float16. Binary16's range ends at 65504 and its normal range at
+// 2^-14, so there "huge" is x 2^10 or + 2^12 and "tiny" x 2^-20; bfloat16's
+// subnormals end at 2^-133, so its "tiny" is x 2^-130 (docs/certify.md).
+struct PerDtype {
+  double f64, f32, bf16, f16;
+  double operator()(Dtype d) const {
+    switch (d) {
+      case Dtype::float64: return f64;
+      case Dtype::float32: return f32;
+      case Dtype::bfloat16: return bf16;
+      case Dtype::float16: return f16;
+    }
+    return f64;
+  }
+};
+
+// A class index beyond any class, and a value of the dtype: 2^20, or 2^15 in
+// float16 (whose range ends at 65504).
+constexpr PerDtype kFarClass{0x1p20, 0x1p20, 0x1p20, 0x1p15};
+
+Rewrite scale_main(PerDtype factor) {
   return [=](const LossInfo& info, Draft& d, Dtype dtype) {
     Tensor* x = main_input(info, d);
     if (!x) return false;
-    for (double& v : x->values) v = round_to(dtype, v * (dtype == Dtype::float64 ? factor64 : factor32));
+    for (double& v : x->values) v = round_to(dtype, v * factor(dtype));
     return true;
   };
 }
@@ -58,15 +79,15 @@ Rewrite set_first_of_main(double value) {
 
 const std::vector<Entry>& table() {
   static const std::vector<Entry> entries{
-      {"huge-input", "the main input times 2^100: naive exp overflows", scale_main(0x1p100, 0x1p100)},
+      {"huge-input", "the main input times 2^100: naive exp overflows", scale_main({0x1p100, 0x1p100, 0x1p100, 0x1p10})},
       {"huge-offset", "2^60 added to the main input: a softmax must subtract the maximum first",
        [](const LossInfo& info, Draft& d, Dtype dtype) {
          Tensor* x = main_input(info, d);
          if (!x) return false;
-         for (double& v : x->values) v = round_to(dtype, v + 0x1p60);
+         for (double& v : x->values) v = round_to(dtype, v + PerDtype{0x1p60, 0x1p60, 0x1p60, 0x1p12}(dtype));
          return true;
        }},
-      {"tiny-input", "the main input scaled into the subnormal range", scale_main(0x1p-1060, 0x1p-140)},
+      {"tiny-input", "the main input scaled into the subnormal range", scale_main({0x1p-1060, 0x1p-140, 0x1p-130, 0x1p-20})},
       {"ties", "every element of the main input equal (uniform softmax, exact midpoints)",
        [](const LossInfo& info, Draft& d, Dtype) {
          Tensor* x = main_input(info, d);
@@ -99,17 +120,17 @@ const std::vector<Entry>& table() {
          return true;
        }},
       {"target-out-of-range", "the first class-index target 2^20, beyond any class: must be rejected",
-       [](const LossInfo&, Draft& d, Dtype) {
+       [](const LossInfo&, Draft& d, Dtype dtype) {
          Tensor* t = integral_target(d);
          if (!t) return false;
-         t->values.front() = 0x1p20;
+         t->values.front() = kFarClass(dtype);
          return true;
        }},
       {"target-negative", "the first class-index target -2^20 (not ignore_index): must be rejected",
-       [](const LossInfo&, Draft& d, Dtype) {
+       [](const LossInfo&, Draft& d, Dtype dtype) {
          Tensor* t = integral_target(d);
          if (!t) return false;
-         t->values.front() = -0x1p20;
+         t->values.front() = -kFarClass(dtype);
          return true;
        }},
       {"target-nan", "the first element of the target NaN",

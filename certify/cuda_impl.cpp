@@ -21,6 +21,18 @@ std::unique_ptr<Implementation> make_cuda_implementation() {
 
 namespace {
 
+// The kernels store tensors in each of certify's dtypes (cuda/launch.hpp's
+// Storage) and accumulate in float or double.
+cuda::Dtype storage_of(Dtype d) {
+  switch (d) {
+    case Dtype::float64: return cuda::Dtype::float64;
+    case Dtype::float32: return cuda::Dtype::float32;
+    case Dtype::bfloat16: return cuda::Dtype::bfloat16;
+    case Dtype::float16: return cuda::Dtype::float16;
+  }
+  return cuda::Dtype::float64;
+}
+
 class CudaImplementation : public Implementation {
  public:
   std::string name() const override { return "cuda"; }
@@ -31,7 +43,7 @@ class CudaImplementation : public Implementation {
     try {
       LossCase c = case_from_json(request);
       resolve_case(find_loss(c.loss), c);
-      outputs = cuda::evaluate_on_device(c, dtype == Dtype::float64 ? cuda::Dtype::float64 : cuda::Dtype::float32);
+      outputs = cuda::evaluate_on_device(c, storage_of(dtype));
     } catch (const InputError& e) {
       r.kind = ImplResult::Kind::rejected;
       r.message = e.what();

@@ -8,6 +8,13 @@ namespace lossoracle::certify {
 
 ImplResult OptimizedImplementation::evaluate(const nlohmann::json& request, Dtype dtype) {
   ImplResult r;
+  if (dtype != Dtype::float64 && dtype != Dtype::float32) {
+    // The kernels exist in double and float only; answering from either would
+    // judge another computation than the dtype's.
+    r.kind = ImplResult::Kind::unsupported;
+    r.message = std::string("the optimized tier computes in float64 and float32 only, not ") + dtype_name(dtype);
+    return r;
+  }
   LossCase c;
   try {
     c = case_from_json(request);

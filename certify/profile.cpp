@@ -125,13 +125,25 @@ const Budget* budget_of(const std::string& loss, const std::string& output) {
 
 }  // namespace
 
+bool has_tight_budgets(Dtype d) { return d == Dtype::float64 || d == Dtype::float32; }
+
+std::string tight_refusal(Dtype d) {
+  return std::string("--profile tight: no error budget is documented for ") + dtype_name(d) +
+         " (docs/accuracy.md measures the optimized tier in float64 and float32 only); use --profile strict or "
+         "pytorch for it";
+}
+
+// A dtype without budgets gets none (0 ulp: only the correct rounding passes);
+// run_certify refuses `tight` for it before any case runs, with tight_refusal().
 double tight_budget_ulps(const std::string& loss, const std::string& output, Dtype d) {
+  if (!has_tight_budgets(d)) return 0;
   const Budget* b = budget_of(loss, output);
   if (!b) return 4.0;
   return d == Dtype::float64 ? b->tight64 : b->tight32;
 }
 
 double tight_scaled_budget_ulps(const std::string& loss, const std::string& output, Dtype d) {
+  if (!has_tight_budgets(d)) return 0;
   const Budget* b = budget_of(loss, output);
   if (!b) return 4.0;
   return d == Dtype::float64 ? b->scaled64 : b->scaled32;
@@ -151,7 +163,15 @@ long double output_scale(const std::string& output, long double max_abs_exact, c
 
 bool has_tight_budget(const std::string& loss, const std::string& output) { return budget_of(loss, output) != nullptr; }
 
-RelAbs pytorch_tolerance(Dtype d) { return d == Dtype::float64 ? RelAbs{1e-7, 1e-7} : RelAbs{1.3e-6, 1e-5}; }
+RelAbs pytorch_tolerance(Dtype d) {
+  switch (d) {
+    case Dtype::float64: return {1e-7, 1e-7};
+    case Dtype::float32: return {1.3e-6, 1e-5};
+    case Dtype::bfloat16: return {1.6e-2, 1e-5};
+    case Dtype::float16: return {1e-3, 1e-5};
+  }
+  return {1e-7, 1e-7};
+}
 
 ElementCheck check_element(Profile p, const std::string& loss, const std::string& output, Dtype d, long double exact,
                            double rounded, double got, long double output_scale) {

@@ -29,11 +29,18 @@ double tight_budget_ulps(const std::string& loss, const std::string& output, Dty
 // The same table's bound on the error in ulps of each output's largest
 // magnitude (docs/accuracy.md, "scaled ulp"), for outputs formed by cancellation.
 double tight_scaled_budget_ulps(const std::string& loss, const std::string& output, Dtype d);
+// Whether docs/accuracy.md documents budgets for the dtype at all (float64 and
+// float32: the optimized tier's); `tight` is refused for the others, with
+// tight_refusal()'s message, rather than judged against a budget nobody measured.
+bool has_tight_budgets(Dtype d);
+std::string tight_refusal(Dtype d);
 // Whether docs/accuracy.md documents a budget for this output.
 bool has_tight_budget(const std::string& loss, const std::string& output);
 
 // torch.testing.assert_close's defaults (torch/testing/_comparison.py,
-// _DTYPE_PRECISIONS): a value passes when |actual - expected| <= atol + rtol * |expected|.
+// _DTYPE_PRECISIONS: float16 (1e-3, 1e-5), bfloat16 (1.6e-2, 1e-5), float32
+// (1.3e-6, 1e-5), float64 (1e-7, 1e-7)): a value passes when
+// |actual - expected| <= atol + rtol * |expected|.
 struct RelAbs {
   double rtol, atol;
 };

@@ -25,7 +25,7 @@ ImplResult ReferenceImplementation::evaluate(const nlohmann::json& request, Dtyp
       // An unresolved value has no certified rounding; its enclosure's
       // midpoint is what a caller of the oracle would use.
       const double x = v.status == reference::ProofStatus::unresolved ? v.lower / 2 + v.upper / 2
-                                                                       : dtype == Dtype::float64 ? v.f64 : v.f32;
+                                                                       : oracle_rounding(dtype, v);
       out.values.push_back(round_to(dtype, x));
     }
     r.outputs.push_back(std::move(out));

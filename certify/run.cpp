@@ -34,7 +34,7 @@ void show_case(std::ostream& out, const SuiteCase& c, const ImplResult& r, const
       for (const auto& g : r.outputs) got = g.name == e.name ? &g : got;
       for (std::size_t i = 0; i < e.values.size(); ++i) {
         const auto& v = e.values[i];
-        const double expected = c.dtype == Dtype::float64 ? v.f64 : static_cast<double>(v.f32);
+        const double expected = oracle_rounding(c.dtype, v);
         out << "  " << std::left << std::setw(18) << (e.name + "[" + std::to_string(i) + "]") << " expected "
             << std::setw(24) << (v.status == reference::ProofStatus::unresolved ? std::string("-") : hex64(expected))
             << " got " << std::setw(24)
@@ -96,6 +96,9 @@ std::string certify_command(const CertifyOptions& o, const std::vector<std::stri
 }
 
 CertifyRun run_certify(const CertifyOptions& options, Implementation& impl, std::ostream& out, std::ostream& err) {
+  if (options.profile == Profile::tight)
+    for (Dtype d : options.dtypes)
+      if (!has_tight_budgets(d)) throw std::invalid_argument(tight_refusal(d));
   CertifyRun run;
   run.options = options;
   run.command_line = certify_command(options, options.losses, options.dtypes, std::nullopt);

@@ -141,7 +141,7 @@ Outcome judge(const SuiteCase& c, const ImplResult& r, Profile profile) {
           failure = element_name(expected.name, i) + ": got " + hex64(v) + ", expected NaN";
         continue;
       }
-      const double rounded = c.dtype == Dtype::float64 ? e.f64 : static_cast<double>(e.f32);
+      const double rounded = oracle_rounding(c.dtype, e);
       const long double exact = exact_value(e);
       const ElementCheck k = check_element(profile, c.loss, expected.name, c.dtype, exact, rounded, v, scale);
       ++o.compared;
@@ -154,9 +154,7 @@ Outcome judge(const SuiteCase& c, const ImplResult& r, Profile profile) {
       }
       // Relative error only means something where the dtype has full precision: in the
       // subnormal range (or rounded to 0) a correct rounding is up to 100% off.
-      const long double min_normal = c.dtype == Dtype::float64 ? std::numeric_limits<double>::min()
-                                                               : std::numeric_limits<float>::min();
-      if (std::fabs(exact) >= min_normal && std::isfinite(rounded) && k.relative > o.max_relative) {
+      if (std::fabs(exact) >= min_normal(c.dtype) && std::isfinite(rounded) && k.relative > o.max_relative) {
         o.max_relative = k.relative;
         o.max_relative_at = element_name(expected.name, i);
       }

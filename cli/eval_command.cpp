@@ -18,7 +18,7 @@ using nlohmann::json;
 
 namespace {
 
-void print_table(std::ostream& out, const json& request, const reference::OracleAnswer& a) {
+void print_table(std::ostream& out, const json& request, const reference::OracleAnswer& a, bool half_formats) {
   const json id = request.value("id", json(""));
   out << "== " << (id.is_string() ? id.get<std::string>() : id.dump()) << "  " << request.at("loss").get<std::string>();
   if (request.contains("params")) out << " " << request.at("params").dump();
@@ -32,15 +32,19 @@ void print_table(std::ostream& out, const json& request, const reference::Oracle
       out << "   " << std::left << std::setw(static_cast<int>(name_width + 2)) << (i == 0 ? o.name : "") << std::setw(4) << i << std::setw(47)
           << v.decimal << std::setw(25)
           << (v.status == reference::ProofStatus::unresolved ? std::string("-") : hex64(v.f64)) << std::setw(17)
-          << (v.status == reference::ProofStatus::unresolved ? std::string("-") : hex32(v.f32))
-          << reference::status_name(v.status) << "\n";
+          << (v.status == reference::ProofStatus::unresolved ? std::string("-") : hex32(v.f32));
+      if (half_formats)
+        out << std::setw(14) << (v.status == reference::ProofStatus::unresolved ? std::string("-") : hex32(v.bf16))
+            << std::setw(14) << (v.status == reference::ProofStatus::unresolved ? std::string("-") : hex32(v.f16));
+      out << reported_status(v, half_formats) << "\n";
     }
   }
 }
 
 }  // namespace
 
-int run_eval(std::istream& in, std::ostream& out, const reference::OracleOptions& options, EvalFormat format) {
+int run_eval(std::istream& in, std::ostream& out, const reference::OracleOptions& options, EvalFormat format,
+             bool half_formats) {
   int errors = 0;
   std::string line;
   for (long line_no = 1; std::getline(in, line); ++line_no) {
@@ -56,11 +60,11 @@ int run_eval(std::istream& in, std::ostream& out, const reference::OracleOptions
       resolve_case(info, c);
       const reference::OracleAnswer a = reference::evaluate_correctly_rounded(info.oracle, c, options);
       if (format == EvalFormat::table) {
-        print_table(out, request, a);
+        print_table(out, request, a, half_formats);
         continue;
       }
       answer["loss"] = c.loss;
-      answer.update(answer_to_json(a));
+      answer.update(answer_to_json(a, half_formats));
     } catch (const json::exception& e) {
       // Only json::parse throws these here (case_from_json reports InputError).
       ++errors;

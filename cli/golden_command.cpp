@@ -35,7 +35,7 @@ bool is_vector_file(const fs::path& p) {
 int run_golden(const GoldenOptions& options, std::ostream& out, std::ostream& err) {
   golden::GoldenFiles files;
   try {
-    files = golden::generate(options.sources, options.oracle);
+    files = golden::generate(options.sources, options.oracle, options.half_formats);
   } catch (const golden::SourceError& e) {
     err << "lossoracle golden: " << e.what() << "\n";
     return 1;

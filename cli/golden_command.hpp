@@ -11,6 +11,7 @@ struct GoldenOptions {
   std::string sources = "golden/sources";
   std::string out = "golden/vectors";
   bool check = false;  // compare with the files in `out` instead of writing them
+  bool half_formats = false;  // outputs also in bfloat16 and binary16 (docs/golden-format.md)
   reference::OracleOptions oracle;
 };
 

@@ -10,7 +10,23 @@
 #include "cli/eval_command.hpp"
 #include "cli/golden_command.hpp"
 #include "cli/properties_command.hpp"
+#include "certify/dtype.hpp"
 #include "core/registry.hpp"
+
+namespace {
+
+// --dtype's check, naming the dtypes certify knows.
+CLI::Validator known_dtype() {
+  return CLI::Validator(
+      [](std::string& name) {
+        return lossoracle::certify::parse_dtype(name)
+                   ? std::string()
+                   : "unknown dtype '" + name + "' (known: " + lossoracle::certify::dtype_choices() + ")";
+      },
+      "DTYPE");
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace lossoracle;
@@ -25,6 +41,8 @@ int main(int argc, char** argv) {
   eval->add_option("--format", format, "jsonl (machine) or table (people)")
       ->check(CLI::IsMember({"jsonl", "table"}))
       ->capture_default_str();
+  bool half_formats = false;
+  eval->add_flag("--half-formats", half_formats, "also round to bfloat16 and binary16 (fields bf16, f16)");
   eval->add_option("--precision", options.start_bits, "starting working precision in bits")
       ->check(CLI::Range(64u, 1u << 20))
       ->capture_default_str();
@@ -43,6 +61,8 @@ int main(int argc, char** argv) {
   golden->add_option("--sources", golden_options.sources, "folder of source cases (*.jsonl) and flags.json")
       ->capture_default_str();
   golden->add_option("--out", golden_options.out, "folder of the vector files (<loss>_test.json)")->capture_default_str();
+  golden->add_flag("--half-formats", golden_options.half_formats,
+                   "also give every output in bfloat16 and binary16 (fields bf16, f16; docs/golden-format.md)");
   golden->add_flag("--check", golden_options.check, "write nothing; exit 1 if a vector file is not what the sources give");
 
   auto* certify_cmd = app.add_subcommand("certify", "judge an implementation against the oracle on case suites (docs/certify.md)");
@@ -57,8 +77,8 @@ int main(int argc, char** argv) {
   certify_cmd->add_option("--suite", suite, "smoke, standard or exhaustive")
       ->check(CLI::IsMember({"smoke", "standard", "exhaustive"}))
       ->capture_default_str();
-  certify_cmd->add_option("--dtype", certify_dtypes, "float64 and/or float32 (default: both)")
-      ->check(CLI::IsMember({"float64", "float32"}));
+  certify_cmd->add_option("--dtype", certify_dtypes, "float64, float32, bfloat16 and/or float16 (default: float64 and float32)")
+      ->check(known_dtype());
   certify_cmd->add_option("--seed", certify_options.run.seed, "seed of the random cases")->capture_default_str();
   certify_cmd->add_option("--profile", profile, "strict, tight or pytorch")
       ->check(CLI::IsMember({"strict", "tight", "pytorch"}))
@@ -87,8 +107,8 @@ int main(int argc, char** argv) {
   cases_cmd->add_option("--suite", cases_suite, "smoke, standard or exhaustive")
       ->check(CLI::IsMember({"smoke", "standard", "exhaustive"}))
       ->capture_default_str();
-  cases_cmd->add_option("--dtype", cases_dtype, "float64 or float32: inputs are values of it")
-      ->check(CLI::IsMember({"float64", "float32"}))
+  cases_cmd->add_option("--dtype", cases_dtype, "float64, float32, bfloat16 or float16: inputs are values of it")
+      ->check(known_dtype())
       ->capture_default_str();
   cases_cmd->add_option("--seed", cases_options.seed, "seed of the random cases")->capture_default_str();
   cases_cmd->add_option("--golden", cases_options.golden_dir, "folder of the golden vector files")->capture_default_str();
@@ -182,14 +202,14 @@ int main(int argc, char** argv) {
     const cli::EvalFormat f = format == "table" ? cli::EvalFormat::table : cli::EvalFormat::jsonl;
     int errors = 0;
     if (input_path == "-") {
-      errors = cli::run_eval(std::cin, std::cout, options, f);
+      errors = cli::run_eval(std::cin, std::cout, options, f, half_formats);
     } else {
       std::ifstream file(input_path);
       if (!file) {
         std::cerr << "lossoracle eval: cannot open " << input_path << "\n";
         return 2;
       }
-      errors = cli::run_eval(file, std::cout, options, f);
+      errors = cli::run_eval(file, std::cout, options, f, half_formats);
     }
     return errors == 0 ? 0 : 1;
   }

@@ -55,18 +55,27 @@ void flatten(const json& j, const std::string& field, std::size_t depth, Shape& 
   for (std::size_t i = 0; i < j.size(); ++i) flatten(j[i], field + "[" + std::to_string(i) + "]", depth + 1, shape, out);
 }
 
-json hex_array(const std::vector<reference::RoundedValue>& vs, bool f64) {
+// One format's roundings: `pick` reads it off a RoundedValue as hex text.
+template <class Pick>
+json hex_array(const std::vector<reference::RoundedValue>& vs, Pick pick) {
   json a = json::array();
   for (const auto& v : vs) {
     if (v.status == reference::ProofStatus::unresolved)
       a.push_back(nullptr);
     else
-      a.push_back(f64 ? hex64(v.f64) : hex32(v.f32));
+      a.push_back(pick(v));
   }
   return a;
 }
 
+
+
 }  // namespace
+
+const char* reported_status(const reference::RoundedValue& v, bool half_formats) {
+  if (half_formats && v.status == reference::ProofStatus::exact && (v.tie_bf16 || v.tie_f16)) return "tie";
+  return reference::status_name(v.status);
+}
 
 Tensor tensor_from_json(const json& j, const std::string& field) {
   Tensor t;
@@ -189,18 +198,25 @@ void check_integer_literals(const std::string& line) {
   }
 }
 
-json answer_to_json(const reference::OracleAnswer& a) {
+json answer_to_json(const reference::OracleAnswer& a, bool half_formats) {
   json outputs = json::object();
   for (const auto& o : a.outputs) {
     json statuses = json::array(), decimals = json::array();
     bool unresolved = false;
     for (const auto& v : o.values) {
-      statuses.push_back(reference::status_name(v.status));
+      statuses.push_back(reported_status(v, half_formats));
       decimals.push_back(v.decimal);
       unresolved = unresolved || v.status == reference::ProofStatus::unresolved;
     }
-    json out = {{"shape", o.shape}, {"f64", hex_array(o.values, true)}, {"f32", hex_array(o.values, false)},
-                {"decimal", decimals}, {"status", statuses}};
+    json out = {{"shape", o.shape},
+                {"f64", hex_array(o.values, [](const reference::RoundedValue& v) { return hex64(v.f64); })},
+                {"f32", hex_array(o.values, [](const reference::RoundedValue& v) { return hex32(v.f32); })}};
+    if (half_formats) {
+      out["bf16"] = hex_array(o.values, [](const reference::RoundedValue& v) { return hex32(v.bf16); });
+      out["f16"] = hex_array(o.values, [](const reference::RoundedValue& v) { return hex32(v.f16); });
+    }
+    out["decimal"] = decimals;
+    out["status"] = statuses;
     if (unresolved) {
       json enclosure = json::array();
       for (const auto& v : o.values) enclosure.push_back({hex64(v.lower), hex64(v.upper)});

@@ -25,7 +25,9 @@ using GoldenFiles = std::map<std::string, std::string>;
 // sources: bad structure, duplicate or reused tcIds, unknown flags, a case
 // whose declared result the oracle contradicts, printed digits that match no
 // output element.
-GoldenFiles generate(const std::filesystem::path& sources_dir, const reference::OracleOptions& options = {});
+// With `half_formats` every output also carries bf16 and f16 (docs/golden-format.md).
+GoldenFiles generate(const std::filesystem::path& sources_dir, const reference::OracleOptions& options = {},
+                     bool half_formats = false);
 
 std::string vector_file_name(const std::string& loss);  // "<loss>_test.json"
 

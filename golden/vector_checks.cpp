@@ -1,5 +1,6 @@
 #include "golden/vector_checks.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <map>
@@ -69,6 +70,9 @@ class Checker {
     const json& decimal = out.at("decimal")[i];
     if (status == "unresolved") {
       expect(f64.is_null() && f32.is_null(), where, "an unresolved value has null f64 and f32");
+      for (const char* key : {"bf16", "f16"})
+        if (out.contains(key) && out.at(key).is_array() && i < out.at(key).size())
+          expect(out.at(key)[i].is_null(), where, std::string("an unresolved value has null ") + key);
       return;
     }
     const auto d = hex_value(f64);
@@ -88,13 +92,39 @@ class Checker {
     const float df = std::strtof(text.c_str(), nullptr);
     expect(dd == *d, where, "decimal " + text + " does not round to f64 " + f64.get<std::string>());
     expect(df == static_cast<float>(*s), where, "decimal " + text + " does not round to f32 " + f32.get<std::string>());
+    check_narrow(out, "bf16", i, where, {8, -126, 127});
+    check_narrow(out, "f16", i, where, {11, -14, 15});
+  }
+
+  struct NarrowFormat {
+    int precision, emin, emax;  // significand bits, exponents of the smallest normal and the largest binade
+  };
+
+  // An optional bf16 or f16 entry (`lossoracle golden --half-formats`): a
+  // value of that format, its sign and NaN-ness agreeing with f64's.
+  void check_narrow(const json& out, const char* key, std::size_t i, const std::string& where, NarrowFormat f) {
+    if (!out.contains(key) || !out.at(key).is_array() || i >= out.at(key).size()) return;
+    const auto v = hex_value(out.at(key)[i]);
+    const auto d = hex_value(out.at("f64")[i]);
+    if (!v || !d) {
+      expect(false, where, std::string(key) + " must be a hex float (or inf/-inf/nan)");
+      return;
+    }
+    expect(std::isnan(*v) == std::isnan(*d) && (std::isnan(*v) || std::signbit(*v) == std::signbit(*d) || *v == 0 || *d == 0),
+           where, std::string(key) + " disagrees with f64 in sign or NaN-ness");
+    if (!std::isfinite(*v) || *v == 0) return;
+    const int quantum = std::max(std::ilogb(*v), f.emin) - f.precision + 1;
+    const double count = std::ldexp(*v, -quantum);
+    const double largest = std::ldexp(2.0 - std::ldexp(1.0, 1 - f.precision), f.emax);
+    expect(count == std::nearbyint(count) && std::fabs(*v) <= largest, where,
+           std::string(key) + " is not a value of its format");
   }
 
   void check_output(const json& out, const std::string& where) {
     if (!out.is_object() || !out.contains("shape") || !out.contains("status")) return;  // the schema reports it
     const std::int64_t n = element_count(out.at("shape"), where);
     bool lengths_ok = true;
-    for (const char* key : {"f64", "f32", "decimal", "status", "printed"}) {
+    for (const char* key : {"f64", "f32", "bf16", "f16", "decimal", "status", "printed"}) {
       if (!out.contains(key)) continue;
       const bool ok = out.at(key).is_array() && static_cast<std::int64_t>(out.at(key).size()) == n;
       expect(ok, where + "." + key, "must hold one entry per element of the shape");

@@ -2,6 +2,7 @@
 
 #include <mpfr.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -67,9 +68,52 @@ bool midpoint32(mpfr_srcptr x) {
   return is_midpoint(m.abs_value.v, mpfr_get_flt(m.abs_value.v, MPFR_RNDD), mpfr_get_flt(m.abs_value.v, MPFR_RNDU), 128);
 }
 
+// A binary format narrower than binary32 (all of its values are binary32
+// values): significand bits with the implicit one, the exponent of its
+// smallest normal binade and of its largest.
+struct NarrowFormat {
+  long precision, emin, emax;
+};
+constexpr NarrowFormat kBfloat16{8, -126, 127};
+constexpr NarrowFormat kBinary16{11, -14, 15};
+
+// x rounded to nearest, ties to even, in the format, straight from x: an
+// integer count of the quantum of x's binade (the subnormal quantum below
+// the normal range), overflowing to infinity from max + ulp/2 on (a tie there
+// goes to the even neighbour 2^(emax+1), i.e. infinity). *tie says whether x
+// is exactly a midpoint of two neighbours.
+float round_narrow(mpfr_srcptr x, const NarrowFormat& f, bool* tie) {
+  *tie = false;
+  if (mpfr_nan_p(x)) return std::numeric_limits<float>::quiet_NaN();
+  const float inf = mpfr_signbit(x) ? -std::numeric_limits<float>::infinity() : std::numeric_limits<float>::infinity();
+  if (mpfr_inf_p(x)) return inf;
+  if (mpfr_zero_p(x)) return mpfr_signbit(x) ? -0.0f : 0.0f;
+  Mpfr threshold(f.precision + 2);  // (2 - 2^-p) * 2^emax: the midpoint between max and 2^(emax+1)
+  mpfr_set_ui_2exp(threshold.v, (2UL << f.precision) - 1, f.emax - f.precision, MPFR_RNDN);
+  const int past = mpfr_cmpabs(x, threshold.v);
+  if (past >= 0) {
+    *tie = past == 0;
+    return inf;
+  }
+  const long binade = std::max<long>(mpfr_get_exp(x) - 1, f.emin);  // |x| in [2^(exp-1), 2^exp)
+  const long quantum = binade - f.precision + 1;
+  Mpfr scaled(mpfr_get_prec(x)), fraction(mpfr_get_prec(x)), count(64);
+  mpfr_mul_2si(scaled.v, x, -quantum, MPFR_RNDN);  // exact: a power of two
+  mpfr_frac(fraction.v, scaled.v, MPFR_RNDN);      // exact: fewer bits than scaled
+  mpfr_abs(fraction.v, fraction.v, MPFR_RNDN);
+  *tie = mpfr_cmp_ui_2exp(fraction.v, 1, -1) == 0;
+  mpfr_rint(count.v, scaled.v, MPFR_RNDN);  // ties to even; below 2^(p+1), so exact in 64 bits
+  mpfr_mul_2si(count.v, count.v, quantum, MPFR_RNDN);
+  return mpfr_get_flt(count.v, MPFR_RNDN);  // exact: every value of the format is a binary32
+}
+
 // Round-to-nearest images compare as values: +0 and -0 agree (the oracle
 // does not certify the sign of a zero).
 bool same(double a, double b) { return a == b || (std::isnan(a) && std::isnan(b)); }
+
+// The common rounding of both ends of an enclosure; a zero is negative only
+// when both ends' are.
+float agreed(float lo, float hi) { return lo == 0.0f ? (std::signbit(lo) && std::signbit(hi) ? -0.0f : 0.0f) : lo; }
 
 std::string decimal_of(mpfr_srcptr x) {
   if (mpfr_nan_p(x)) return "nan";
@@ -90,7 +134,7 @@ RoundedValue round_enclosure(const Real& value) {
   if (value.is_nan()) {
     r.status = ProofStatus::nan;
     r.f64 = std::numeric_limits<double>::quiet_NaN();
-    r.f32 = std::numeric_limits<float>::quiet_NaN();
+    r.f32 = r.bf16 = r.f16 = std::numeric_limits<float>::quiet_NaN();
     r.lower = r.upper = r.f64;
     r.decimal = "nan";
     return r;
@@ -105,7 +149,9 @@ RoundedValue round_enclosure(const Real& value) {
   if (mpfr_equal_p(lo, hi)) {
     r.f64 = mpfr_get_d(lo, MPFR_RNDN);
     r.f32 = mpfr_get_flt(lo, MPFR_RNDN);
-    if (mpfr_zero_p(lo)) r.f64 = 0.0, r.f32 = 0.0f;
+    r.bf16 = round_narrow(lo, kBfloat16, &r.tie_bf16);
+    r.f16 = round_narrow(lo, kBinary16, &r.tie_f16);
+    if (mpfr_zero_p(lo)) r.f64 = 0.0, r.f32 = 0.0f, r.bf16 = 0.0f, r.f16 = 0.0f;
     r.tie64 = mpfr_number_p(lo) && midpoint64(lo);
     r.tie32 = mpfr_number_p(lo) && midpoint32(lo);
     r.status = (r.tie64 || r.tie32) ? ProofStatus::tie : ProofStatus::exact;
@@ -121,13 +167,17 @@ RoundedValue round_enclosure(const Real& value) {
       mpfr_cmpabs(hi, half_tiny.v) <= 0) {
     r.status = ProofStatus::zero;
     r.f64 = 0.0;
-    r.f32 = 0.0f;
+    r.f32 = r.bf16 = r.f16 = 0.0f;
     r.decimal = "0";
     return r;
   }
 
   const double d_lo = mpfr_get_d(lo, MPFR_RNDN), d_hi = mpfr_get_d(hi, MPFR_RNDN);
   const float f_lo = mpfr_get_flt(lo, MPFR_RNDN), f_hi = mpfr_get_flt(hi, MPFR_RNDN);
+  // Rounding is monotone: both ends rounding alike proves every point between them does.
+  bool ignored = false;
+  const float b_lo = round_narrow(lo, kBfloat16, &ignored), b_hi = round_narrow(hi, kBfloat16, &ignored);
+  const float h_lo = round_narrow(lo, kBinary16, &ignored), h_hi = round_narrow(hi, kBinary16, &ignored);
   r.decimal = decimal_of(mid.v);
   bool narrow = false;
   if (mpfr_number_p(lo) && mpfr_number_p(hi) && mpfr_sgn(lo) == mpfr_sgn(hi) && !mpfr_zero_p(lo)) {
@@ -138,14 +188,18 @@ RoundedValue round_enclosure(const Real& value) {
     mpfr_mul_2si(bound.v, bound.v, kDecimalWidthLog2, MPFR_RNDD);
     narrow = mpfr_lessequal_p(width.v, bound.v) != 0;
   }
-  if (narrow && same(d_lo, d_hi) && same(f_lo, f_hi)) {
+  if (narrow && same(d_lo, d_hi) && same(f_lo, f_hi) && same(b_lo, b_hi) && same(h_lo, h_hi)) {
     r.status = ProofStatus::proved;
     r.f64 = (d_lo == 0.0) ? (std::signbit(d_lo) && std::signbit(d_hi) ? -0.0 : 0.0) : d_lo;
-    r.f32 = (f_lo == 0.0f) ? (std::signbit(f_lo) && std::signbit(f_hi) ? -0.0f : 0.0f) : f_lo;
+    r.f32 = agreed(f_lo, f_hi);
+    r.bf16 = agreed(b_lo, b_hi);
+    r.f16 = agreed(h_lo, h_hi);
   } else {
     r.status = ProofStatus::unresolved;
     r.f64 = mpfr_get_d(mid.v, MPFR_RNDN);
     r.f32 = mpfr_get_flt(mid.v, MPFR_RNDN);
+    r.bf16 = round_narrow(mid.v, kBfloat16, &ignored);
+    r.f16 = round_narrow(mid.v, kBinary16, &ignored);
   }
   return r;
 }

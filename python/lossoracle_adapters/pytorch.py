@@ -1,23 +1,38 @@
 """PyTorch behind the implementation protocol: F.log_softmax, F.softmax,
 torch.special.entr (entropy), F.nll_loss, F.cross_entropy and F.kl_div with
-every parameter lossoracle's registry gives them, in float32 or float64, the
-gradients by autograd.
+every parameter lossoracle's registry gives them, in float64, float32,
+bfloat16 or float16, the gradients by autograd.
 
     python3 -m lossoracle_adapters.pytorch      (with python/ on PYTHONPATH)
 
 Inputs reach torch the way a user's code would give them: class-index targets
 as int64 when every value is an integer (otherwise as floats, for torch to
 judge), probability targets as floats of the dtype.
+
+On the CPU torch 1.13.1 has no float16 kernel for most of these losses
+(`"log_softmax_lastdim_kernel_impl" not implemented for 'Half'`): that is a
+gap of the library in the dtype, the same for every input, so it is answered
+`unsupported` (docs/protocol.md), not as a rejection of the input.
 """
 
 import math
+import re
 
 import torch
 import torch.nn.functional as F
 
 from lossoracle_adapters.protocol import Rejected, Unsupported, decode_tensor, python_version, serve
 
-DTYPES = {"float32": torch.float32, "float64": torch.float64}
+DTYPES = {"float32": torch.float32, "float64": torch.float64, "bfloat16": torch.bfloat16, "float16": torch.float16}
+
+# torch's name of each dtype in its "not implemented for" dispatch errors.
+TORCH_TYPE_NAMES = {"float32": "Float", "float64": "Double", "bfloat16": "BFloat16", "float16": "Half"}
+
+
+def missing_kernel(error, dtype_name):
+    """The kernel torch lacks for the dtype, when `error` says so, else None."""
+    m = re.fullmatch(r'"(\w+)" not implemented for \'(\w+)\'', str(error))
+    return m.group(1) if m and m.group(2) == TORCH_TYPE_NAMES[dtype_name] else None
 
 
 def class_dim(x):
@@ -117,6 +132,9 @@ def evaluate(request):
         wrt = [x, t] if wants_target_gradient else [x]
         grads = torch.autograd.grad(value, wrt, grad_outputs=g, allow_unused=True)
     except Exception as e:  # what torch raises for inputs it refuses
+        kernel = missing_kernel(e, request["dtype"])
+        if isinstance(e, RuntimeError) and kernel:
+            raise Unsupported(f"torch {torch.__version__} has no {request['dtype']} CPU kernel {kernel} ({e})")
         raise Rejected(f"{type(e).__name__}: {e}")
 
     outputs = {"loss": flat(value)}

@@ -41,10 +41,14 @@ class PlantedAdapter : public ::testing::Test {
   }
 };
 
+// In every dtype: in bfloat16 and float16 its answers are the oracle's own
+// roundings to them (`lossoracle eval --half-formats`).
 TEST_F(PlantedAdapter, AnHonestCopyPasses) {
-  const auto r = certify("honest", "--loss softmax --loss nll_loss --suite smoke");
-  EXPECT_EQ(r.status, 0) << r.out << r.err;
-  EXPECT_EQ(r.out.find("FAILED"), std::string::npos);
+  for (const char* dtypes : {"", " --dtype bfloat16 --dtype float16"}) {
+    const auto r = certify("honest", std::string("--loss softmax --loss nll_loss --suite smoke") + dtypes);
+    EXPECT_EQ(r.status, 0) << dtypes << r.out << r.err;
+    EXPECT_EQ(r.out.find("FAILED"), std::string::npos) << dtypes;
+  }
 }
 
 TEST_F(PlantedAdapter, AValueOneUlpOffIsCaughtWithItsReproduction) {
@@ -172,6 +176,14 @@ TEST_F(PlantedAdapter, AnUnknownConventionIsAProtocolError) {
                        "\"whatever-we-do\", not one of: labels-smoothed-first) "),
             std::string::npos)
       << r.out;
+}
+
+// A float32 answer to a bfloat16 request: what an adapter that forgot to
+// convert its outputs would send.
+TEST_F(PlantedAdapter, Float32ValuesForABfloat16RequestAreCaught) {
+  const auto r = certify("float32-values", "--loss softmax --dtype bfloat16 --suite smoke --case golden-2");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("not a bfloat16 value) "), std::string::npos) << r.out;
 }
 
 TEST_F(PlantedAdapter, ValuesThatAreNotOfTheDtypeAreCaught) {

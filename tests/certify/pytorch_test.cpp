@@ -47,4 +47,35 @@ TEST(PytorchAdapter, FailsStrictSinceFloat32IsNotCorrectlyRounded) {
   EXPECT_NE(r.out.find(":FAILED cross_entropy float32 "), std::string::npos) << r.out;
 }
 
+// bfloat16 is computed by torch's bfloat16 kernels, not in float32 and rounded
+// after: golden-1 (logits [6, 1, 3, 1, 2], target 0) comes back 0x1.34p-4, its
+// log_softmax having rounded the log-sum-exp to bfloat16, where float32
+// rounded to bfloat16 would give the correct 0x1.42p-4 (docs/certificates).
+TEST(PytorchAdapter, ComputesInBfloat16) {
+  if (!torch_importable()) GTEST_SKIP() << "torch is not importable by " << LOSSORACLE_PYTHON;
+  const auto r = run_command(lossoracle() + " certify --golden " + quoted(golden_dir()) + " --impl " +
+                             quoted(pytorch_impl()) +
+                             " --loss cross_entropy --dtype bfloat16 --profile pytorch --case golden-1");
+  EXPECT_EQ(r.status, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("loss[0]            expected 0x1.42p-4                got 0x1.34p-4"), std::string::npos) << r.out;
+}
+
+// torch 1.13.1 has no CPU float16 log_softmax: the adapter says so as
+// `unsupported`, naming the kernel, and invalid inputs torch refuses before
+// reaching it are still rejected.
+TEST(PytorchAdapter, AMissingFloat16KernelIsUnsupportedNotAFailure) {
+  if (!torch_importable()) GTEST_SKIP() << "torch is not importable by " << LOSSORACLE_PYTHON;
+  const std::string base = lossoracle() + " certify --golden " + quoted(golden_dir()) + " --impl " +
+                           quoted(pytorch_impl()) + " --loss cross_entropy --dtype float16 --profile pytorch";
+  const auto one = run_command(base + " --case golden-1");
+  EXPECT_EQ(one.status, 0) << one.out << one.err;
+  EXPECT_NE(one.out.find("unsupported: torch "), std::string::npos) << one.out;
+  EXPECT_NE(one.out.find(" has no float16 CPU kernel log_softmax_lastdim_kernel_impl"), std::string::npos) << one.out;
+  const auto all = run_command(base + " --suite smoke");
+  EXPECT_EQ(all.status, 0) << all.out << all.err;
+  EXPECT_NE(all.out.find(" passed: 0 failed: 0 "), std::string::npos) << all.out;
+  EXPECT_EQ(all.out.find(" unsupported: 0\n"), std::string::npos) << all.out;
+  EXPECT_EQ(all.out.find(" rejected-ok: 0 "), std::string::npos) << all.out;
+}
+
 }  // namespace

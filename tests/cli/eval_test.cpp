@@ -2,6 +2,7 @@
 // field, later lines still answered, exit codes of the binary.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -119,6 +120,50 @@ TEST(Eval, BinaryExitCodes) {
   EXPECT_EQ(WEXITSTATUS(std::system(good.c_str())), 0);
   EXPECT_EQ(WEXITSTATUS(std::system(bad.c_str())), 1);
   EXPECT_NE(WEXITSTATUS(std::system(usage.c_str())), 0);
+}
+
+}  // namespace
+
+namespace {
+
+// nll_loss's per-position value -input[target] is exact: 1 + 2^-8 is a
+// bfloat16 midpoint (ties to 1), and 1 + 3 * 2^-11 a binary16 one (ties to
+// 1 + 2^-9); neither is one of binary64 or binary32.
+const std::string kNarrowTies =
+    R"({"loss":"nll_loss","params":{"reduction":"none"},"inputs":{"input":[["-0x1.01p+0",0],[0,"-0x1.006p+0"]],"target":[0,1]}})"
+    "\n";
+
+TEST(Eval, HalfFormatsAddBf16AndF16AndReportTheirTies) {
+  std::istringstream in(kNarrowTies);
+  std::ostringstream out;
+  ASSERT_EQ(run_eval(in, out, {}, EvalFormat::jsonl, true), 0);
+  const json loss = json::parse(out.str())["outputs"]["loss"];
+  EXPECT_EQ(loss["f64"], json::array({"0x1.01p+0", "0x1.006p+0"}));
+  EXPECT_EQ(loss["bf16"], json::array({"0x1p+0", "0x1p+0"}));
+  EXPECT_EQ(loss["f16"], json::array({"0x1.01p+0", "0x1.008p+0"}));
+  EXPECT_EQ(loss["status"], json::array({"tie", "tie"}));
+
+  const json plain = answer(kNarrowTies).at(0)["outputs"]["loss"];
+  EXPECT_FALSE(plain.contains("bf16") || plain.contains("f16"));
+  EXPECT_EQ(plain["status"], json::array({"exact", "exact"})) << "without them, no format of the answer is tied";
+}
+
+TEST(Eval, HalfFormatsInTheTable) {
+  std::istringstream in(kNarrowTies);
+  std::ostringstream out;
+  ASSERT_EQ(run_eval(in, out, {}, EvalFormat::table, true), 0);
+  EXPECT_NE(out.str().find("0x1.01p+0        0x1p+0        0x1.01p+0     tie\n"), std::string::npos) << out.str();
+}
+
+TEST(Eval, HalfFormatsFlagOfTheBinary) {
+  const std::string command = "printf '%s' '" + kNarrowTies + "' | " + std::string(LOSSORACLE_BINARY) + " eval --half-formats";
+  FILE* pipe = popen(command.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::string text;
+  char buf[4096];
+  for (std::size_t n; (n = fread(buf, 1, sizeof buf, pipe)) > 0;) text.append(buf, n);
+  EXPECT_EQ(pclose(pipe), 0);
+  EXPECT_EQ(json::parse(text)["outputs"]["loss"]["bf16"], json::array({"0x1p+0", "0x1p+0"})) << text;
 }
 
 }  // namespace

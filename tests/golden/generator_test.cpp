@@ -6,9 +6,12 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <sstream>
 
 #include "cli/golden_command.hpp"
 #include "golden/generator.hpp"
+#include "golden/json_schema.hpp"
+#include "golden/vector_checks.hpp"
 #include "golden/source_case.hpp"
 #include "golden_files.hpp"
 
@@ -137,6 +140,67 @@ TEST_F(Folder, RetiredTcIdsAreReservedAndNotGenerated) {
   write("sources/a.jsonl", kValid + "\n" + R"({"tcId": 7, "loss": "softmax", "retired": "duplicate of tcId 1"})" "\n");
   const auto files = lossoracle::golden::generate(root / "sources");
   EXPECT_EQ(json::parse(files.at("softmax_test.json"))["numberOfTests"], 1);
+}
+
+}  // namespace
+
+namespace {
+
+std::vector<std::string> rule_breaks(const json& file, const std::string& name) {
+  static const lossoracle::golden::JsonSchema schema(
+      golden_test::read_json(golden_test::kGolden / "schema" / "loss_test_schema_v1.json"));
+  std::vector<std::string> all = schema.validate(file);
+  for (const auto& p : lossoracle::golden::check_vector_file(file, name)) all.push_back(p);
+  return all;
+}
+
+// nll_loss's per-position value is -input[target], exactly: 1 + 2^-8, a
+// bfloat16 midpoint (between 1 and 1 + 2^-7) that binary16 holds.
+const std::string kNarrowMidpoint =
+    R"({"tcId": 1, "comment": "c", "flags": ["basic-flag"], "loss": "nll_loss", "params": {"reduction": "none"},)"
+    R"( "inputs": {"input": [["-0x1.01p+0", "0x0p+0"]], "target": [0]}})";
+
+TEST_F(Folder, HalfFormatsAddBf16AndF16ToEveryOutputAndKeepTheRules) {
+  write("sources/a.jsonl", kNarrowMidpoint + "\n");
+  const json plain = json::parse(lossoracle::golden::generate(root / "sources").at("nll_loss_test.json"));
+  const json half =
+      json::parse(lossoracle::golden::generate(root / "sources", {}, true).at("nll_loss_test.json"));
+  const json& p = plain["testGroups"][0]["tests"][0]["outputs"]["loss"];
+  const json& h = half["testGroups"][0]["tests"][0]["outputs"]["loss"];
+  EXPECT_FALSE(p.contains("bf16") || p.contains("f16")) << "the default files stay as they were";
+  EXPECT_EQ(p["status"], json::array({"exact"}));
+  EXPECT_EQ(h["bf16"], json::array({"0x1p+0"}));
+  EXPECT_EQ(h["f16"], json::array({"0x1.01p+0"}));
+  EXPECT_EQ(h["status"], json::array({"tie"})) << "a bfloat16 midpoint is a tie where bf16 is given";
+  EXPECT_EQ(h["f64"], p["f64"]);
+  EXPECT_EQ(half["testGroups"][0]["tests"][0]["outputs"]["grad_input"]["bf16"], json::array({"-0x1p+0", "0x0p+0"}));
+  EXPECT_NE(half["header"][2].get<std::string>().find("bfloat16 (bf16) and binary16 (f16)"), std::string::npos);
+
+  EXPECT_TRUE(rule_breaks(half, "nll_loss_test.json").empty());
+  const std::vector<std::pair<const char*, json>> damages = {
+      {"bf16 not a bfloat16 value", json::array({"0x1.01p+0"})},
+      {"f16 not a binary16 value", json::array({"0x1.0001p+0"})},
+      {"bf16 of the wrong sign", json::array({"-0x1p+0"})},
+      {"bf16 not a hex float", json::array({"1"})},
+      {"bf16 of the wrong length", json::array({"0x1p+0", "0x1p+0"})},
+  };
+  for (const auto& [what, value] : damages) {
+    json damaged = half;
+    damaged["testGroups"][0]["tests"][0]["outputs"]["loss"][std::string(what).substr(0, 4) == "f16 " ? "f16" : "bf16"] =
+        value;
+    EXPECT_FALSE(rule_breaks(damaged, "nll_loss_test.json").empty()) << "not caught: " << what;
+  }
+  json beyond = half;  // 65536 is no binary16 value: its range ends at 65504
+  beyond["testGroups"][0]["tests"][0]["outputs"]["loss"]["f16"] = json::array({"0x1p+16"});
+  EXPECT_FALSE(rule_breaks(beyond, "nll_loss_test.json").empty()) << "not caught: f16 beyond the range";
+
+  lossoracle::cli::GoldenOptions o;
+  o.sources = (root / "sources").string();
+  o.out = (root / "vectors").string();
+  o.half_formats = true;
+  std::ostringstream so, se;
+  ASSERT_EQ(lossoracle::cli::run_golden(o, so, se), 0) << se.str();
+  EXPECT_EQ(json::parse(golden_test::read_text(root / "vectors/nll_loss_test.json")), half);
 }
 
 }  // namespace

@@ -524,6 +524,34 @@ bool same32(float a, float b) {
   return std::bit_cast<std::uint32_t>(a) == std::bit_cast<std::uint32_t>(b);
 }
 
+// bfloat16 and binary16 by MPFR's own emulation of a narrow format (its
+// exponent range set to the format's, then mpfr_subnormalize, as the MPFR
+// manual does for binary64): independent of the oracle's round_narrow.
+struct NarrowFormat {
+  int precision, emin, emax;
+};
+constexpr NarrowFormat kBf16{8, -126, 127}, kF16{11, -14, 15};
+
+float mpfr_narrow(const M& v, NarrowFormat f, mpfr_rnd_t rnd) {
+  const mpfr_exp_t saved_min = mpfr_get_emin(), saved_max = mpfr_get_emax();
+  mpfr_t r;
+  mpfr_init2(r, f.precision);
+  // Rounded to p bits in the full exponent range, then into the format's: MPFR
+  // writes x = 0.1b... * 2^e, so its smallest subnormal 2^(emin-p+1) has
+  // e = emin-p+2 and 2^(emax+1) has e = emax+2; check_range and subnormalize
+  // use the ternary value, so there is no double rounding.
+  int t = mpfr_set(r, v.backend().data(), rnd);
+  mpfr_set_emin(f.emin - f.precision + 2);
+  mpfr_set_emax(f.emax + 1);
+  t = mpfr_check_range(r, t, rnd);
+  mpfr_subnormalize(r, t, rnd);
+  mpfr_set_emin(saved_min);
+  mpfr_set_emax(saved_max);
+  const float out = mpfr_get_flt(r, MPFR_RNDN);  // exact: every value of the format is a binary32
+  mpfr_clear(r);
+  return out;
+}
+
 struct Tally {
   int cases = 0, values = 0, checked = 0, nans = 0, unresolved = 0, rechecked = 0;
   std::vector<std::string> disagreements;  // at most a few, with their cases
@@ -553,6 +581,10 @@ std::string unresolved_kind(const M& v, const std::string& style) {
   } else if (near_midpoint(v, mpfr_get_d(m, MPFR_RNDD), mpfr_get_d(m, MPFR_RNDU), 1024) ||
              near_midpoint(v, mpfr_get_flt(m, MPFR_RNDD), mpfr_get_flt(m, MPFR_RNDU), 128)) {
     kind = "value on a binary64/binary32 rounding midpoint (to 2^-2000)";
+  } else if (mpfr_number_p(m) &&
+             (near_midpoint(v, mpfr_narrow(v, kBf16, MPFR_RNDD), mpfr_narrow(v, kBf16, MPFR_RNDU), kBf16.emax + 1) ||
+              near_midpoint(v, mpfr_narrow(v, kF16, MPFR_RNDD), mpfr_narrow(v, kF16, MPFR_RNDU), kF16.emax + 1))) {
+    kind = "value on a bfloat16/binary16 rounding midpoint (to 2^-2000)";
   } else {
     kind = "value neither zero nor a midpoint";
   }
@@ -636,6 +668,14 @@ void check_case(const Case& k, Tally& tally, bool compare) {
                << lossoracle::hex64(d) << " (" << v.decimal << ")\n";
         continue;
       }
+      // The narrow formats, where the value is no midpoint of them (an exact
+      // midpoint found by the oracle is confirmed only to 2^-2000 here).
+      if (!v.tie_bf16 && !same32(v.bf16, mpfr_narrow(*m, kBf16, MPFR_RNDN)))
+        fail << out.name << "[" << i << "]: oracle bf16 " << lossoracle::hex32(v.bf16) << ", independent "
+             << lossoracle::hex32(mpfr_narrow(*m, kBf16, MPFR_RNDN)) << " (" << v.decimal << ")\n";
+      if (!v.tie_f16 && !same32(v.f16, mpfr_narrow(*m, kF16, MPFR_RNDN)))
+        fail << out.name << "[" << i << "]: oracle f16 " << lossoracle::hex32(v.f16) << ", independent "
+             << lossoracle::hex32(mpfr_narrow(*m, kF16, MPFR_RNDN)) << " (" << v.decimal << ")\n";
       if (!same64(v.f64, d) || !same32(v.f32, f)) {
         // 2048 bits can fall short where a huge logit range cancels; only a
         // disagreement that survives ~8300 bits counts.

@@ -14,6 +14,7 @@ MODE:
   garbage CASE           answers CASE with a line that is not JSON
   crash-always           exits with status 3 on every case
   float64-values         answers float32 requests with binary64 values (exactly, not rounded)
+  float32-values         answers bfloat16 and float16 requests with the binary32 roundings
   unsupported CASE       answers CASE with "unsupported" and a reason; its first answer carries versions
   unsupported-empty CASE answers CASE with "unsupported" and an empty reason (a protocol error)
   versions-not-text CASE answers CASE with "versions" whose value is a number (a protocol error)
@@ -35,7 +36,7 @@ def to_float32(x):
 def main():
     binary, mode = sys.argv[1], sys.argv[2]
     target_case = sys.argv[3] if len(sys.argv) > 3 else None
-    oracle = subprocess.Popen([binary, "eval"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    oracle = subprocess.Popen([binary, "eval", "--half-formats"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     first = True
     for line in sys.stdin:
         request = json.loads(line)
@@ -64,12 +65,16 @@ def main():
             continue
         outputs = {}
         for name, out in answer["outputs"].items():
-            field = "f64" if dtype == "float64" or mode == "float64-values" else "f32"
+            field = {"float64": "f64", "float32": "f32", "bfloat16": "bf16", "float16": "f16"}[dtype]
+            if mode == "float64-values":
+                field = "f64"
+            if mode == "float32-values":
+                field = "f32"
             values = []
             for k, v in enumerate(out[field]):
-                if v is None:  # unresolved: the enclosure's lower end, rounded
+                if v is None:  # unresolved: the enclosure's lower end, rounded (zero where no check looks)
                     lo = float.fromhex(out["enclosure"][k][0]) if "0x" in out["enclosure"][k][0] else float(out["enclosure"][k][0])
-                    v = (lo if dtype == "float64" else to_float32(lo)).hex()
+                    v = {"float64": lo, "float32": to_float32(lo)}.get(dtype, 0.0).hex()
                 values.append(v)
             if mode == "float64-values" and dtype == "float32":
                 # A binary64 that no binary32 equals: what a float32 adapter must never send.
