@@ -66,6 +66,10 @@ double oracle_rounding(Dtype d, const reference::RoundedValue& v) {
   return v.f64;
 }
 
+bool oracle_decided(Dtype d, const reference::RoundedValue& v) {
+  return reference::rounding_decided(v, d == Dtype::bfloat16 || d == Dtype::float16);
+}
+
 long double min_normal(Dtype d) { return std::ldexp(1.0L, format_of(d).emin); }
 
 long double ulp_at(Dtype d, long double x) {

@@ -37,6 +37,9 @@ bool representable(Dtype d, double v);  // NaN and +-inf count as representable
 // The oracle's correctly rounded value in the dtype (its rounding of the exact
 // value, never derived from another format's).
 double oracle_rounding(Dtype d, const reference::RoundedValue& v);
+// Whether that rounding is certified (bfloat16 and float16 can stay undecided
+// at the precision cap where binary64 and binary32 are proved).
+bool oracle_decided(Dtype d, const reference::RoundedValue& v);
 
 // The smallest positive normal number of the dtype.
 long double min_normal(Dtype d);

@@ -24,7 +24,7 @@ ImplResult ReferenceImplementation::evaluate(const nlohmann::json& request, Dtyp
     for (const auto& v : o.values) {
       // An unresolved value has no certified rounding; its enclosure's
       // midpoint is what a caller of the oracle would use.
-      const double x = v.status == reference::ProofStatus::unresolved ? v.lower / 2 + v.upper / 2
+      const double x = !oracle_decided(dtype, v) ? v.lower / 2 + v.upper / 2
                                                                        : oracle_rounding(dtype, v);
       out.values.push_back(round_to(dtype, x));
     }

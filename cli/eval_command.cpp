@@ -29,13 +29,14 @@ void print_table(std::ostream& out, const json& request, const reference::Oracle
   for (const auto& o : a.outputs) {
     for (std::size_t i = 0; i < o.values.size(); ++i) {
       const auto& v = o.values[i];
+      const bool decided = reference::rounding_decided(v, half_formats);
       out << "   " << std::left << std::setw(static_cast<int>(name_width + 2)) << (i == 0 ? o.name : "") << std::setw(4) << i << std::setw(47)
           << v.decimal << std::setw(25)
-          << (v.status == reference::ProofStatus::unresolved ? std::string("-") : hex64(v.f64)) << std::setw(17)
-          << (v.status == reference::ProofStatus::unresolved ? std::string("-") : hex32(v.f32));
+          << (!decided ? std::string("-") : hex64(v.f64)) << std::setw(17)
+          << (!decided ? std::string("-") : hex32(v.f32));
       if (half_formats)
-        out << std::setw(14) << (v.status == reference::ProofStatus::unresolved ? std::string("-") : hex32(v.bf16))
-            << std::setw(14) << (v.status == reference::ProofStatus::unresolved ? std::string("-") : hex32(v.f16));
+        out << std::setw(14) << (!decided ? std::string("-") : hex32(v.bf16))
+            << std::setw(14) << (!decided ? std::string("-") : hex32(v.f16));
       out << reported_status(v, half_formats) << "\n";
     }
   }

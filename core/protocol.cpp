@@ -57,10 +57,10 @@ void flatten(const json& j, const std::string& field, std::size_t depth, Shape& 
 
 // One format's roundings: `pick` reads it off a RoundedValue as hex text.
 template <class Pick>
-json hex_array(const std::vector<reference::RoundedValue>& vs, Pick pick) {
+json hex_array(const std::vector<reference::RoundedValue>& vs, bool half_formats, Pick pick) {
   json a = json::array();
   for (const auto& v : vs) {
-    if (v.status == reference::ProofStatus::unresolved)
+    if (!reference::rounding_decided(v, half_formats))
       a.push_back(nullptr);
     else
       a.push_back(pick(v));
@@ -74,6 +74,8 @@ json hex_array(const std::vector<reference::RoundedValue>& vs, Pick pick) {
 
 const char* reported_status(const reference::RoundedValue& v, bool half_formats) {
   if (half_formats && v.status == reference::ProofStatus::exact && (v.tie_bf16 || v.tie_f16)) return "tie";
+  // An answer in four formats is decided in all four, or reported unresolved.
+  if (!reference::rounding_decided(v, half_formats)) return reference::status_name(reference::ProofStatus::unresolved);
   return reference::status_name(v.status);
 }
 
@@ -206,14 +208,14 @@ json answer_to_json(const reference::OracleAnswer& a, bool half_formats) {
     for (const auto& v : o.values) {
       statuses.push_back(reported_status(v, half_formats));
       decimals.push_back(v.decimal);
-      unresolved = unresolved || v.status == reference::ProofStatus::unresolved;
+      unresolved = unresolved || !reference::rounding_decided(v, half_formats);
     }
     json out = {{"shape", o.shape},
-                {"f64", hex_array(o.values, [](const reference::RoundedValue& v) { return hex64(v.f64); })},
-                {"f32", hex_array(o.values, [](const reference::RoundedValue& v) { return hex32(v.f32); })}};
+                {"f64", hex_array(o.values, half_formats, [](const reference::RoundedValue& v) { return hex64(v.f64); })},
+                {"f32", hex_array(o.values, half_formats, [](const reference::RoundedValue& v) { return hex32(v.f32); })}};
     if (half_formats) {
-      out["bf16"] = hex_array(o.values, [](const reference::RoundedValue& v) { return hex32(v.bf16); });
-      out["f16"] = hex_array(o.values, [](const reference::RoundedValue& v) { return hex32(v.f16); });
+      out["bf16"] = hex_array(o.values, half_formats, [](const reference::RoundedValue& v) { return hex32(v.bf16); });
+      out["f16"] = hex_array(o.values, half_formats, [](const reference::RoundedValue& v) { return hex32(v.f16); });
     }
     out["decimal"] = decimals;
     out["status"] = statuses;

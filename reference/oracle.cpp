@@ -4,7 +4,9 @@ namespace lossoracle::reference {
 
 namespace {
 
-bool settled(const RoundedValue& v) { return v.status != ProofStatus::unresolved && v.status != ProofStatus::nan; }
+// A value proved in binary64/binary32 but not yet in bfloat16/binary16 is
+// refined further; at the cap it stays proved with narrow_unresolved set.
+bool settled(const RoundedValue& v) { return rounding_decided(v, true) && v.status != ProofStatus::nan; }
 
 Evaluation evaluate_at(OracleFn fn, const LossCase& c, unsigned bits) {
   const unsigned saved = Real::precision();
@@ -70,7 +72,10 @@ OracleAnswer evaluate_correctly_rounded(OracleFn fn, const LossCase& c, const Or
     for (std::size_t o = 0; o < answer.outputs.size(); ++o)
       for (std::size_t i = 0; i < answer.outputs[o].values.size(); ++i) {
         RoundedValue& v = answer.outputs[o].values[i];
-        if (!settled(v)) v = round_enclosure(e[o].values[i]);
+        if (settled(v)) continue;
+        // Refined for a narrow format, a value keeps its binary64/binary32 proof.
+        RoundedValue refined = round_enclosure(e[o].values[i]);
+        if (rounding_decided(refined, false) || !rounding_decided(v, false)) v = refined;
       }
   }
   // A NaN seen only once, at the cap, stays NaN: nothing higher can be tried.

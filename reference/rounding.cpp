@@ -188,12 +188,13 @@ RoundedValue round_enclosure(const Real& value) {
     mpfr_mul_2si(bound.v, bound.v, kDecimalWidthLog2, MPFR_RNDD);
     narrow = mpfr_lessequal_p(width.v, bound.v) != 0;
   }
-  if (narrow && same(d_lo, d_hi) && same(f_lo, f_hi) && same(b_lo, b_hi) && same(h_lo, h_hi)) {
+  if (narrow && same(d_lo, d_hi) && same(f_lo, f_hi)) {
     r.status = ProofStatus::proved;
     r.f64 = (d_lo == 0.0) ? (std::signbit(d_lo) && std::signbit(d_hi) ? -0.0 : 0.0) : d_lo;
     r.f32 = agreed(f_lo, f_hi);
-    r.bf16 = agreed(b_lo, b_hi);
-    r.f16 = agreed(h_lo, h_hi);
+    r.narrow_unresolved = !same(b_lo, b_hi) || !same(h_lo, h_hi);
+    r.bf16 = r.narrow_unresolved ? round_narrow(mid.v, kBfloat16, &ignored) : agreed(b_lo, b_hi);
+    r.f16 = r.narrow_unresolved ? round_narrow(mid.v, kBinary16, &ignored) : agreed(h_lo, h_hi);
   } else {
     r.status = ProofStatus::unresolved;
     r.f64 = mpfr_get_d(mid.v, MPFR_RNDN);

@@ -10,7 +10,8 @@ namespace lossoracle::reference {
 
 enum class ProofStatus {
   exact,       // the enclosure is one point: no rounding error anywhere; every format is round-to-nearest-even of it
-  proved,      // every point of the enclosure rounds to the same binary64, binary32, bfloat16 and binary16
+  proved,      // every point of the enclosure rounds to the same binary64 and the same binary32 (and, unless
+               // narrow_unresolved, the same bfloat16 and binary16)
   tie,         // exact, and a midpoint between two neighbours of binary64 or binary32 (see tie64/tie32): ties-to-even
                // applied. A midpoint of bfloat16 or binary16 only is flagged by tie_bf16/tie_f16 and stays `exact`,
                // so that the status of an answer in the two wide formats does not depend on the narrow ones
@@ -29,6 +30,10 @@ struct RoundedValue {
   // largest finite 65504), each rounded directly from the exact value, never via binary32 (a binary16
   // midpoint is a binary32 number); stored as the binary32 of the same value, which always exists.
   float bf16 = 0, f16 = 0;
+  // proved in binary64 and binary32, but bfloat16 or binary16 undecided at the precision cap (an exact value on
+  // a narrow midpoint that intervals cannot reach as a point). Kept apart from `status` so that the proof of a
+  // binary64/binary32 answer never depends on the narrow formats.
+  bool narrow_unresolved = false;
   bool tie64 = false, tie32 = false, tie_bf16 = false, tie_f16 = false;
   std::string decimal;        // 40 significant digits of the enclosure's midpoint ("nan", "inf", "-inf")
   double lower = 0, upper = 0;  // the enclosure, outward-rounded to binary64
@@ -37,5 +42,11 @@ struct RoundedValue {
 // Rounds one enclosure. A non-point enclosure counts as proved only when it is
 // also narrower than 2^-140 relative, so that its 40-digit decimal is faithful.
 RoundedValue round_enclosure(const Real& v);
+
+// Whether v's rounding in binary64 and binary32 (narrow = false), or also in
+// bfloat16 and binary16 (narrow = true), is certified.
+inline bool rounding_decided(const RoundedValue& v, bool narrow) {
+  return v.status != ProofStatus::unresolved && !(narrow && v.narrow_unresolved);
+}
 
 }  // namespace lossoracle::reference

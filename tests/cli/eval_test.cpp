@@ -148,6 +148,30 @@ TEST(Eval, HalfFormatsAddBf16AndF16AndReportTheirTies) {
   EXPECT_EQ(plain["status"], json::array({"exact", "exact"})) << "without them, no format of the answer is tied";
 }
 
+// smooth_soft_labels with every label positive gives t_c = y_c - a/3 + a/3:
+// exactly y_c, through an enclosure that is never a point. y_0 = 1 + 2^-8 is
+// a bfloat16 midpoint, so no precision decides its bfloat16 rounding; its
+// binary64 and binary32 ones are proved all the same.
+TEST(Eval, ANarrowFormatUndecidedLeavesTheWideOnesProved) {
+  const std::string request =
+      R"({"loss":"smooth_soft_labels","params":{"alpha":0.1},"inputs":{"input":[["0x1.01p+0","0x1p-1","0x1p-2"]]}})"
+      "\n";
+  const json plain = answer(request).at(0)["outputs"]["loss"];
+  EXPECT_EQ(plain["status"], json::array({"proved", "proved", "proved"}));
+  EXPECT_EQ(plain["f64"][0], "0x1.01p+0");
+  EXPECT_EQ(plain["f32"][0], "0x1.01p+0");
+  EXPECT_FALSE(plain.contains("enclosure"));
+
+  std::istringstream in(request);
+  std::ostringstream out;
+  ASSERT_EQ(run_eval(in, out, {}, EvalFormat::jsonl, true), 0);
+  const json four = json::parse(out.str())["outputs"]["loss"];
+  EXPECT_EQ(four["status"], json::array({"unresolved", "proved", "proved"})) << "in four formats, all four or none";
+  for (const char* key : {"f64", "f32", "bf16", "f16"}) EXPECT_TRUE(four[key][0].is_null()) << key;
+  EXPECT_EQ(four["bf16"][1], "0x1p-1");
+  EXPECT_TRUE(four.contains("enclosure"));
+}
+
 TEST(Eval, HalfFormatsInTheTable) {
   std::istringstream in(kNarrowTies);
   std::ostringstream out;
