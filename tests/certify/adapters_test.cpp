@@ -39,6 +39,11 @@ class PlantedAdapter : public ::testing::Test {
     return "__REPRO: lossoracle certify --impl " + quoted(impl(mode)) + " --loss " + loss + " --suite smoke --dtype " +
            dtype + " --seed 1 --profile strict --golden " + golden_dir() + extra + " --case " + case_id + "\n";
   }
+  // A run that failed (exit 1) and printed this failure line.
+  static void expect_failure(const lossoracle::test::CommandResult& r, const std::string& line) {
+    EXPECT_EQ(r.status, 1) << r.err;
+    EXPECT_NE(r.out.find(line), std::string::npos) << r.out;
+  }
 };
 
 // In every dtype: in bfloat16 and float16 its answers are the oracle's own
@@ -53,12 +58,9 @@ TEST_F(PlantedAdapter, AnHonestCopyPasses) {
 
 TEST_F(PlantedAdapter, AValueOneUlpOffIsCaughtWithItsReproduction) {
   const auto r = certify("nudge golden-1", "--loss softmax --dtype float64 --suite smoke");
-  EXPECT_EQ(r.status, 1) << r.err;
-  EXPECT_NE(r.out.find("1:FAILED softmax float64 golden-1 (loss[0]: got 0x1.d961d45c6239dp-1, expected "
-                       "0x1.d961d45c6239cp-1 (1.45 ulp, rel 1.74e-16)) " +
-                       repro("nudge golden-1", "softmax", "float64", "golden-1")),
-            std::string::npos)
-      << r.out;
+  expect_failure(r, "1:FAILED softmax float64 golden-1 (loss[0]: got 0x1.d961d45c6239dp-1, expected "
+                    "0x1.d961d45c6239cp-1 (1.45 ulp, rel 1.74e-16)) " +
+                    repro("nudge golden-1", "softmax", "float64", "golden-1"));
   EXPECT_NE(r.out.find(" failed: 1 "), std::string::npos) << r.out;
   // The reproduction line reproduces, alone.
   const std::string line = repro("nudge golden-1", "softmax", "float64", "golden-1");
@@ -72,23 +74,17 @@ TEST_F(PlantedAdapter, AValueOneUlpOffIsCaughtWithItsReproduction) {
 
 TEST_F(PlantedAdapter, AnAcceptedOutOfRangeTargetIsCaught) {
   const auto r = certify("accept-out-of-range", "--loss nll_loss --dtype float32 --suite smoke");
-  EXPECT_EQ(r.status, 1);
-  EXPECT_NE(r.out.find(":FAILED nll_loss float32 corner-target-out-of-range-1 (accepted an input the oracle rejects "
-                       "(nll_loss: Target 1048576 is out of bounds. (target(0,); valid class indices are 0..2, or "
-                       "ignore_index -100))) " +
-                       repro("accept-out-of-range", "nll_loss", "float32", "corner-target-out-of-range-1")),
-            std::string::npos)
-      << r.out;
+  expect_failure(r, ":FAILED nll_loss float32 corner-target-out-of-range-1 (accepted an input the oracle rejects "
+                    "(nll_loss: Target 1048576 is out of bounds. (target(0,); valid class indices are 0..2, or "
+                    "ignore_index -100))) " +
+                    repro("accept-out-of-range", "nll_loss", "float32", "corner-target-out-of-range-1"));
 }
 
 TEST_F(PlantedAdapter, ACrashFailsItsCaseAndTheAdapterIsRestarted) {
   const auto r = certify("crash golden-2", "--loss softmax --dtype float64 --suite smoke");
-  EXPECT_EQ(r.status, 1);
-  EXPECT_NE(r.out.find("2:FAILED softmax float64 golden-2 (adapter exited with status 3 while answering case "
-                       "golden-2; its stderr ends: planted crash) " +
-                       repro("crash golden-2", "softmax", "float64", "golden-2")),
-            std::string::npos)
-      << r.out;
+  expect_failure(r, "2:FAILED softmax float64 golden-2 (adapter exited with status 3 while answering case "
+                    "golden-2; its stderr ends: planted crash) " +
+                    repro("crash golden-2", "softmax", "float64", "golden-2"));
   EXPECT_NE(r.out.find(" failed: 1 "), std::string::npos) << r.out;
 }
 
@@ -97,31 +93,22 @@ TEST_F(PlantedAdapter, ACrashFailsItsCaseAndTheAdapterIsRestarted) {
 // builds) one of them took longer than 1 s and failed too.
 TEST_F(PlantedAdapter, AHangIsKilledAfterTheTimeout) {
   const auto r = certify("hang golden-2", "--loss softmax --dtype float64 --suite smoke --timeout 5 --startup-timeout 20");
-  EXPECT_EQ(r.status, 1);
-  EXPECT_NE(r.out.find("2:FAILED softmax float64 golden-2 (adapter did not answer case golden-2 within 5 s (killed)) " +
-                       repro("hang golden-2", "softmax", "float64", "golden-2", " --timeout 5 --startup-timeout 20")),
-            std::string::npos)
-      << r.out;
+  expect_failure(r, "2:FAILED softmax float64 golden-2 (adapter did not answer case golden-2 within 5 s (killed)) " +
+                    repro("hang golden-2", "softmax", "float64", "golden-2", " --timeout 5 --startup-timeout 20"));
   EXPECT_NE(r.out.find(" failed: 1 "), std::string::npos) << r.out;
 }
 
 TEST_F(PlantedAdapter, GarbageIsCaught) {
   const auto r = certify("garbage golden-2", "--loss softmax --dtype float64 --suite smoke");
-  EXPECT_EQ(r.status, 1);
-  EXPECT_NE(r.out.find("2:FAILED softmax float64 golden-2 (adapter answered case golden-2 with a line that is not "
-                       "JSON: this is not JSON) "),
-            std::string::npos)
-      << r.out;
+  expect_failure(r, "2:FAILED softmax float64 golden-2 (adapter answered case golden-2 with a line that is not "
+                    "JSON: this is not JSON) ");
   EXPECT_NE(r.out.find(" failed: 1 "), std::string::npos) << r.out;
 }
 
 TEST_F(PlantedAdapter, AnAdapterThatAlwaysCrashesIsGivenUpAfterThreeCases) {
   const auto r = certify("crash-always", "--loss softmax --dtype float64 --suite smoke --max-failures-shown 4");
-  EXPECT_EQ(r.status, 1);
-  EXPECT_NE(r.out.find("4:FAILED softmax float64 golden-4 (not run: the adapter failed 3 cases in a row (last: adapter "
-                       "exited with status 3 while answering case golden-3; its stderr ends: planted crash)) "),
-            std::string::npos)
-      << r.out;
+  expect_failure(r, "4:FAILED softmax float64 golden-4 (not run: the adapter failed 3 cases in a row (last: adapter "
+                    "exited with status 3 while answering case golden-3; its stderr ends: planted crash)) ");
   EXPECT_NE(r.out.find(" passed: 0 failed: 85 "), std::string::npos) << r.out;
 }
 
@@ -156,43 +143,30 @@ TEST_F(PlantedAdapter, AnUnsupportedCaseIsCountedApartNeverAsAPass) {
 
 TEST_F(PlantedAdapter, UnsupportedWithoutAReasonAndMalformedVersionsAreProtocolErrors) {
   const auto empty = certify("unsupported-empty golden-2", "--loss softmax --dtype float64 --suite smoke");
-  EXPECT_EQ(empty.status, 1);
-  EXPECT_NE(empty.out.find("2:FAILED softmax float64 golden-2 (adapter answered case golden-2 with \"unsupported\" "
-                           "that is not a non-empty string (the reason): \"\") "),
-            std::string::npos)
-      << empty.out;
+  expect_failure(empty, "2:FAILED softmax float64 golden-2 (adapter answered case golden-2 with \"unsupported\" "
+                        "that is not a non-empty string (the reason): \"\") ");
   const auto versions = certify("versions-not-text golden-3", "--loss softmax --dtype float64 --suite smoke");
-  EXPECT_EQ(versions.status, 1);
-  EXPECT_NE(versions.out.find("3:FAILED softmax float64 golden-3 (adapter answered case golden-3 with \"versions\" "
-                              "that is not an object of strings: {\"planted\":1}) "),
-            std::string::npos)
-      << versions.out;
+  expect_failure(versions, "3:FAILED softmax float64 golden-3 (adapter answered case golden-3 with \"versions\" "
+                           "that is not an object of strings: {\"planted\":1}) ");
 }
 
 TEST_F(PlantedAdapter, AnUnknownConventionIsAProtocolError) {
   const auto r = certify("convention-unknown golden-2", "--loss softmax --dtype float64 --suite smoke");
-  EXPECT_EQ(r.status, 1);
-  EXPECT_NE(r.out.find("2:FAILED softmax float64 golden-2 (adapter answered case golden-2 with the convention "
-                       "\"whatever-we-do\", not one of: labels-smoothed-first) "),
-            std::string::npos)
-      << r.out;
+  expect_failure(r, "2:FAILED softmax float64 golden-2 (adapter answered case golden-2 with the convention "
+                    "\"whatever-we-do\", not one of: labels-smoothed-first) ");
 }
 
 // A float32 answer to a bfloat16 request: what an adapter that forgot to
 // convert its outputs would send.
 TEST_F(PlantedAdapter, Float32ValuesForABfloat16RequestAreCaught) {
   const auto r = certify("float32-values", "--loss softmax --dtype bfloat16 --suite smoke --case golden-2");
-  EXPECT_EQ(r.status, 1);
-  EXPECT_NE(r.out.find("not a bfloat16 value) "), std::string::npos) << r.out;
+  expect_failure(r, "not a bfloat16 value) ");
 }
 
 TEST_F(PlantedAdapter, ValuesThatAreNotOfTheDtypeAreCaught) {
   const auto r = certify("float64-values", "--loss softmax --dtype float32 --suite smoke");
-  EXPECT_EQ(r.status, 1);
-  EXPECT_NE(r.out.find("1:FAILED softmax float32 golden-1 (adapter answered case golden-1 with "
-                       "outputs.grad_input[0] = 0x0.0000000000001p-1022, not a float32 value) "),
-            std::string::npos)
-      << r.out;
+  expect_failure(r, "1:FAILED softmax float32 golden-1 (adapter answered case golden-1 with "
+                    "outputs.grad_input[0] = 0x0.0000000000001p-1022, not a float32 value) ");
 }
 
 }  // namespace
