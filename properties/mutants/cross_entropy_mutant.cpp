@@ -4,24 +4,10 @@
 #include <cmath>
 #include <limits>
 
-#include "core/error.hpp"
-#include "core/protocol.hpp"
-#include "core/registry.hpp"
 
 namespace lossoracle::properties {
 
-certify::ImplResult CrossEntropyMutant::evaluate(const nlohmann::json& request, certify::Dtype) {
-  certify::ImplResult r;
-  LossCase c;
-  try {
-    c = case_from_json(request);
-    if (c.loss != "cross_entropy") throw InputError("loss", name_ + " implements cross_entropy only");
-    resolve_case(find_loss(c.loss), c);
-  } catch (const std::exception& e) {
-    r.kind = certify::ImplResult::Kind::rejected;
-    r.message = e.what();
-    return r;
-  }
+certify::ImplResult CrossEntropyMutant::compute(const LossCase& c) const {
   const Tensor& x = c.inputs.at("input");
   const Tensor& t = c.inputs.at("target");
   const Tensor* w = c.find("weight");

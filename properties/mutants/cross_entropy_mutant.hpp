@@ -5,20 +5,16 @@
 
 #include <string>
 
-#include "certify/implementation.hpp"
 #include "properties/mutants/mutants.hpp"
 
 namespace lossoracle::properties {
 
-class CrossEntropyMutant : public certify::Implementation {
+class CrossEntropyMutant : public MutantImplementation {
  public:
-  CrossEntropyMutant(std::string name, Bug bug) : name_(std::move(name)), bug_(bug) {}
-  std::string name() const override { return name_; }
-  certify::ImplResult evaluate(const nlohmann::json& request, certify::Dtype dtype) override;
+  CrossEntropyMutant(std::string name, Bug bug) : MutantImplementation(std::move(name), bug, "cross_entropy") {}
 
  private:
-  std::string name_;
-  Bug bug_;
+  certify::ImplResult compute(const LossCase& c) const override;
 };
 
 }  // namespace lossoracle::properties

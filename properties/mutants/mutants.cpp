@@ -3,7 +3,27 @@
 #include "properties/mutants/cross_entropy_mutant.hpp"
 #include "properties/mutants/slace_mutant.hpp"
 
+#include "core/error.hpp"
+#include "core/protocol.hpp"
+#include "core/registry.hpp"
+
 namespace lossoracle::properties {
+
+certify::ImplResult MutantImplementation::evaluate(const nlohmann::json& request, certify::Dtype) {
+  LossCase c;
+  try {
+    c = case_from_json(request);
+    if (c.loss != loss_) throw InputError("loss", name_ + " implements " + loss_ + " only");
+    resolve_case(find_loss(c.loss), c);
+    check(c);
+  } catch (const std::exception& e) {
+    certify::ImplResult r;
+    r.kind = certify::ImplResult::Kind::rejected;
+    r.message = e.what();
+    return r;
+  }
+  return compute(c);
+}
 
 const std::vector<Mutant>& mutants() {
   static const std::vector<Mutant> all = {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "certify/implementation.hpp"
+#include "core/loss_case.hpp"
 
 namespace lossoracle::properties {
 
@@ -28,6 +29,25 @@ struct Mutant {
   std::string bug;                // what was planted, in words
   std::set<std::string> losses;   // what it implements
   Bug kind;
+};
+
+// What every mutant does before its own arithmetic: read the request as a
+// case of `loss` and resolve it, answering `rejected` with the reason when
+// that fails, as any implementation that checks its input would.
+class MutantImplementation : public certify::Implementation {
+ public:
+  MutantImplementation(std::string name, Bug bug, std::string loss)
+      : name_(std::move(name)), loss_(std::move(loss)), bug_(bug) {}
+  std::string name() const override { return name_; }
+  certify::ImplResult evaluate(const nlohmann::json& request, certify::Dtype dtype) final;
+
+ protected:
+  // Checks beyond the registry's, throwing InputError.
+  virtual void check(const LossCase&) const {}
+  // The outputs for a resolved case, in binary64.
+  virtual certify::ImplResult compute(const LossCase& c) const = 0;
+  const std::string name_, loss_;
+  const Bug bug_;
 };
 
 // The controls (Bug::none) first, then one mutant per bug.

@@ -6,24 +6,14 @@
 #include <limits>
 
 #include "core/error.hpp"
-#include "core/protocol.hpp"
-#include "core/registry.hpp"
 
 namespace lossoracle::properties {
 
-certify::ImplResult SlaceMutant::evaluate(const nlohmann::json& request, certify::Dtype) {
-  certify::ImplResult r;
-  LossCase c;
-  try {
-    c = case_from_json(request);
-    if (c.loss != "slace") throw InputError("loss", name_ + " implements slace only");
-    resolve_case(find_loss(c.loss), c);
-    if (c.inputs.at("input").shape.size() != 2) throw InputError("inputs.input", "slace: input must be (N, C)");
-  } catch (const std::exception& e) {
-    r.kind = certify::ImplResult::Kind::rejected;
-    r.message = e.what();
-    return r;
-  }
+void SlaceMutant::check(const LossCase& c) const {
+  if (c.inputs.at("input").shape.size() != 2) throw InputError("inputs.input", "slace: input must be (N, C)");
+}
+
+certify::ImplResult SlaceMutant::compute(const LossCase& c) const {
   const Tensor& x = c.inputs.at("input");
   const Tensor& t = c.inputs.at("target");
   const Tensor* w = c.find("weight");

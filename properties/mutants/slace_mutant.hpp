@@ -4,20 +4,17 @@
 
 #include <string>
 
-#include "certify/implementation.hpp"
 #include "properties/mutants/mutants.hpp"
 
 namespace lossoracle::properties {
 
-class SlaceMutant : public certify::Implementation {
+class SlaceMutant : public MutantImplementation {
  public:
-  SlaceMutant(std::string name, Bug bug) : name_(std::move(name)), bug_(bug) {}
-  std::string name() const override { return name_; }
-  certify::ImplResult evaluate(const nlohmann::json& request, certify::Dtype dtype) override;
+  SlaceMutant(std::string name, Bug bug) : MutantImplementation(std::move(name), bug, "slace") {}
 
  private:
-  std::string name_;
-  Bug bug_;
+  void check(const LossCase& c) const override;
+  certify::ImplResult compute(const LossCase& c) const override;
 };
 
 }  // namespace lossoracle::properties
