@@ -26,6 +26,7 @@
 #include "core/hexfloat.hpp"
 #include "tests/support/gradient_check.hpp"
 #include "tests/support/oracle_case.hpp"
+#include "tests/support/textbook_match.hpp"
 
 namespace lossoracle {
 namespace {
@@ -280,29 +281,6 @@ Expected textbook(const Draw& d) {
   return e;
 }
 
-// Every settled value of the oracle's output equals the textbook value rounded
-// to binary64 (zeros by value); a NaN status only where the textbook gives NaN.
-testing::AssertionResult matches(const reference::OracleAnswer& a, const std::string& name, const std::vector<M>& want,
-                                 int& compared, int& total) {
-  const auto& out = output(a, name).values;
-  if (out.size() != want.size())
-    return testing::AssertionFailure() << name << ": " << out.size() << " values, expected " << want.size();
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    const double w = static_cast<double>(want[i]);
-    ++total;
-    if (out[i].status == ProofStatus::nan) {
-      if (!std::isnan(w)) return testing::AssertionFailure() << name << "[" << i << "]: oracle NaN, textbook " << w;
-      continue;
-    }
-    if (!settled(out[i])) continue;
-    ++compared;
-    if (!(out[i].f64 == w))
-      return testing::AssertionFailure() << name << "[" << i << "]: oracle " << hex64(out[i].f64) << ", textbook "
-                                         << hex64(w) << " (" << want[i].str(30) << ")";
-  }
-  return testing::AssertionSuccess();
-}
-
 std::string describe(const Draw& d) { return d.to_json().dump(); }
 
 const std::vector<std::string> kLosses = {"smooth_soft_labels", "soft_label_cross_entropy_with_logits",
@@ -324,11 +302,11 @@ TEST(SoftLabelSemantics, OracleEqualsTextbookFormulasBitForBit) {
             const reference::OracleAnswer a = oracle(d.to_case());
             const Expected e = textbook(d);
             ++cases;
-            ASSERT_TRUE(matches(a, "loss", e.loss, compared, total)) << describe(d);
-            ASSERT_TRUE(matches(a, "grad_input", e.grad_input, compared, total)) << describe(d);
+            ASSERT_TRUE(matches_textbook(a, "loss", e.loss, compared, total)) << describe(d);
+            ASSERT_TRUE(matches_textbook(a, "grad_input", e.grad_input, compared, total)) << describe(d);
             if (d.has_target()) {
-              ASSERT_TRUE(matches(a, "per_position", e.per_position, compared, total)) << describe(d);
-              ASSERT_TRUE(matches(a, "grad_target", e.grad_target, compared, total)) << describe(d);
+              ASSERT_TRUE(matches_textbook(a, "per_position", e.per_position, compared, total)) << describe(d);
+              ASSERT_TRUE(matches_textbook(a, "grad_target", e.grad_target, compared, total)) << describe(d);
             }
           }
         }
