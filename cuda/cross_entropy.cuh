@@ -28,17 +28,11 @@ struct CrossEntropyCall {
 // equal logits give an exact 0 as they do exactly.
 template <class A>
 struct CrossEntropyIndexRow {
+  using State = LogitsState<A>;
   CrossEntropyCall<A> call;
   LOSSORACLE_HD void set_divisor(A d) { call.divisor = d; }
-
-  struct State {
-    SoftmaxStats<A> stats;
-    LOSSORACLE_HD void push(A x, A, A) { stats.push(x); }
-    LOSSORACLE_HD static State merge(const State& a, const State& b) {
-      return {SoftmaxStats<A>::merge(a.stats, b.stats)};
-    }
-  };
-  LOSSORACLE_HD void push(State& s, A x, A aux, A w) const { s.push(x, aux, w); }
+  LOSSORACLE_HD void push(State& s, A x, A, A) const { s.stats.push(x); }
+  LOSSORACLE_HD State initial(const RowInputs<A>&) const { return {}; }
   struct Consts {
     SoftmaxRow<A> row;
     A sum;  // E
@@ -48,7 +42,6 @@ struct CrossEntropyIndexRow {
     A nll;
     bool ignored;
   };
-  LOSSORACLE_HD State initial(const RowInputs<A>&) const { return {}; }
   LOSSORACLE_HD Consts finish(const State& s, const RowInputs<A>& in) const {
     Consts k;
     k.row = softmax_row(s.stats);

@@ -43,23 +43,17 @@ struct FastaiCall {
 
 template <class A>
 struct FastaiRow {
+  using State = LogitsState<A>;
   FastaiCall<A> call;
   LOSSORACLE_HD void set_divisor(A d) { call.divisor = d; }
-
-  struct State {
-    SoftmaxStats<A> stats;
-    LOSSORACLE_HD static State merge(const State& a, const State& b) {
-      return {SoftmaxStats<A>::merge(a.stats, b.stats)};
-    }
-  };
   LOSSORACLE_HD void push(State& s, A x, A, A) const { s.stats.push(x); }
+  LOSSORACLE_HD State initial(const RowInputs<A>&) const { return {}; }
   struct Consts {
     SoftmaxRow<A> row;
     A s;
     A a;
     A nll;
   };
-  LOSSORACLE_HD State initial(const RowInputs<A>&) const { return {}; }
   LOSSORACLE_HD Consts finish(const State& st, const RowInputs<A>& in) const {
     Consts k;
     k.row = softmax_row(st.stats);
@@ -105,22 +99,16 @@ struct Issue11959Call {
 
 template <class A>
 struct Issue11959Row {
+  using State = LogitsState<A>;
   Issue11959Call<A> call;
   LOSSORACLE_HD void set_divisor(A ratio) { call.ratio = ratio; }
-
-  struct State {
-    SoftmaxStats<A> stats;
-    LOSSORACLE_HD static State merge(const State& a, const State& b) {
-      return {SoftmaxStats<A>::merge(a.stats, b.stats)};
-    }
-  };
   LOSSORACLE_HD void push(State& s, A x, A, A) const { s.stats.push(x); }
+  LOSSORACLE_HD State initial(const RowInputs<A>&) const { return {}; }
   struct Consts {
     SoftmaxRow<A> row;
     A s;
     A a;
   };
-  LOSSORACLE_HD State initial(const RowInputs<A>&) const { return {}; }
   LOSSORACLE_HD Consts finish(const State& st, const RowInputs<A>& in) const {
     const A h = call.mean ? in.g / call.positions : in.g;
     return {softmax_row(st.stats), (h * call.eps) / call.classes, in.ignored ? A(0) : call.keep * call.ratio};

@@ -138,6 +138,17 @@ struct ElementOut {
 // w_c) -> ElementOut, row_loss(Consts, Sum of loss terms). aux is the
 // cotangent (log_softmax, softmax) or the soft target (cross_entropy).
 
+// The pass-1 state of a policy that needs nothing from a row but its
+// logits' softmax statistics (the hard-target losses: the target's logit and
+// weight come with RowInputs).
+template <class A>
+struct LogitsState {
+  SoftmaxStats<A> stats;
+  LOSSORACLE_HD static LogitsState merge(const LogitsState& a, const LogitsState& b) {
+    return {SoftmaxStats<A>::merge(a.stats, b.stats)};
+  }
+};
+
 // log_softmax with cotangent G (grad_output, ones by default):
 //   out_c = log p_c,  d/dx_j = G_j - p_j sum_c G_c,
 // evaluated as (E G_j - e_j sum_c G_c) / E over e_j = exp(x_j - m): for
