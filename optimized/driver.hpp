@@ -9,6 +9,7 @@
 #include "core/loss_case.hpp"
 #include "optimized/evaluate.hpp"
 #include "optimized/kernels.hpp"
+#include "optimized/reduce.hpp"
 #include "optimized/validate.hpp"
 
 namespace lossoracle::optimized {
@@ -55,6 +56,24 @@ Output rounded_output(std::string name, Shape shape, const std::vector<double>& 
   o.values.reserve(v.size());
   for (double x : v) o.values.push_back(static_cast<F>(x));
   return o;
+}
+
+// The reduced loss from binary64 per-element (or per-position) values:
+// as they are for none; their fixed-order sum for sum, divided by `divisor`
+// for mean and batchmean.
+template <class F>
+Output reduced_loss(Reduction red, const Shape& unreduced, const std::vector<double>& per, double divisor) {
+  if (red == Reduction::none) return rounded_output<F>("loss", unreduced, per);
+  const double total = ordered_sum(per);
+  return rounded_output<F>("loss", {}, {red == Reduction::sum ? total : total / divisor});
+}
+
+// loss (reduced as above) and per_position, from per-position values.
+template <class F>
+void push_loss_and_per_position(Outputs& o, Reduction red, const Shape& positions, const std::vector<double>& per,
+                                double divisor) {
+  o.push_back(reduced_loss<F>(red, positions, per, divisor));
+  o.push_back(rounded_output<F>("per_position", positions, per));
 }
 
 // Rows per parallel range: about 64 KiB of input each, at least 8 rows so

@@ -34,14 +34,6 @@ CostInputs cost_inputs(const checks::CostMatrixArgs& a) {
 
 // ---------------------------------------------------------------- drivers
 
-// The reduced loss from binary64 per-element (or per-position) values.
-template <class F>
-Output reduced_loss(Reduction red, const Shape& unreduced, const std::vector<double>& per, double count) {
-  if (red == Reduction::none) return rounded_output<F>("loss", unreduced, per);
-  const double total = ordered_sum(per);
-  return rounded_output<F>("loss", {}, {red == Reduction::mean ? total / count : total});
-}
-
 // The cotangent every element (or position) gets from a sum or a mean.
 double uniform_cotangent(Reduction red, double g, double count) { return red == Reduction::mean ? g / count : g; }
 

@@ -46,18 +46,6 @@ double cotangent(const std::vector<F>& go, Reduction r, std::int64_t pos) {
   return static_cast<double>(go[r == Reduction::none ? pos : 0]);
 }
 
-// loss (reduced) and per_position from per-position binary64 values.
-template <class F>
-void push_reduced(Outputs& o, const ClassLayout& L, Reduction r, const std::vector<double>& per, double denominator) {
-  if (r == Reduction::none) {
-    o.push_back(rounded_output<F>("loss", L.position_shape, per));
-  } else {
-    const double total = ordered_sum(per);
-    o.push_back(rounded_output<F>("loss", {}, {r == Reduction::sum ? total : total / denominator}));
-  }
-  o.push_back(rounded_output<F>("per_position", L.position_shape, per));
-}
-
 template <class F>
 Outputs entropy(const LossCase& c) {
   const checks::EntropyArgs args = checks::entropy_args(c);
@@ -79,7 +67,7 @@ Outputs entropy(const LossCase& c) {
     }
   });
   Outputs o;
-  push_reduced<F>(o, L, red, per, P);
+  push_loss_and_per_position<F>(o, red, L.position_shape, per, P);
   o.push_back(output<F>("grad_input", in.shape, from_rows(L, grad)));
   return o;
 }
@@ -117,7 +105,7 @@ Outputs nll_loss(const LossCase& c) {
     grad[L.at(pos, y[pos])] = static_cast<F>(-(g * wy));
   }
   Outputs o;
-  push_reduced<F>(o, L, red, per, W);
+  push_loss_and_per_position<F>(o, red, L.position_shape, per, W);
   o.push_back(output<F>("grad_input", in.shape, grad));
   return o;
 }
@@ -185,7 +173,7 @@ Outputs cross_entropy_index(const LossCase& c, const ClassLayout& L, Reduction r
   });
   Outputs o;
   if (red == Reduction::none) {
-    push_reduced<F>(o, L, red, per, W);
+    push_loss_and_per_position<F>(o, red, L.position_shape, per, W);
   } else {
     // PyTorch reduces the nll and smoothing terms separately, and for mean
     // divides each by W: with W = 0 the two quotients decide the result
@@ -229,7 +217,7 @@ Outputs cross_entropy_probs(const LossCase& c, const ClassLayout& L, Reduction r
     }
   });
   Outputs o;
-  push_reduced<F>(o, L, red, per, count);
+  push_loss_and_per_position<F>(o, red, L.position_shape, per, count);
   o.push_back(output<F>("grad_input", in.shape, from_rows(L, gi)));
   o.push_back(output<F>("grad_target", c.find("target")->shape, from_rows(L, gt)));
   return o;
@@ -264,13 +252,7 @@ Outputs kl_div(const LossCase& c) {
                    g0 / divisor, 1.0, !go.empty() && g0 == 0.0, per.data() + b, gi.data() + b, gt.data() + b);
   });
   Outputs o;
-  if (red == Reduction::none) {
-    o.push_back(rounded_output<F>("loss", in.shape, per));
-  } else {
-    const double total = ordered_sum(per);
-    o.push_back(rounded_output<F>("loss", {}, {red == Reduction::sum ? total : total / count}));
-  }
-  o.push_back(rounded_output<F>("per_position", in.shape, per));
+  push_loss_and_per_position<F>(o, red, in.shape, per, count);
   o.push_back(output<F>("grad_input", in.shape, gi));
   o.push_back(output<F>("grad_target", in.shape, gt));
   return o;

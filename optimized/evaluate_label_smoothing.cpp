@@ -134,13 +134,7 @@ Outputs issue11959_label_smoothing_cross_entropy(const LossCase& c) {
   std::vector<double> per(P);
   for (std::int64_t pos = 0; pos < P; ++pos) per[pos] = keep * nll_mean + eps * (smooth[pos] / Cd);
   Outputs o;
-  if (red == Reduction::none) {
-    o.push_back(rounded_output<F>("loss", L.position_shape, per));
-  } else {
-    const double total = ordered_sum(per);
-    o.push_back(rounded_output<F>("loss", {}, {red == Reduction::sum ? total : total / count}));
-  }
-  o.push_back(rounded_output<F>("per_position", L.position_shape, per));
+  push_loss_and_per_position<F>(o, red, L.position_shape, per, count);
   o.push_back(output<F>("grad_input", in.shape, grad));
   return o;
 }

@@ -55,13 +55,7 @@ Outputs ordinal(const LossCase& c) {
     }
   });
   Outputs o;
-  if (k.reduction == Reduction::none) {
-    o.push_back(rounded_output<F>("loss", {N}, per));
-  } else {
-    const double total = ordered_sum(per);
-    o.push_back(rounded_output<F>("loss", {}, {k.reduction == Reduction::sum ? total : total / static_cast<double>(N)}));
-  }
-  o.push_back(rounded_output<F>("per_position", {N}, per));
+  push_loss_and_per_position<F>(o, k.reduction, {N}, per, static_cast<double>(N));
   o.push_back(output<F>("grad_input", {N, C}, grad));
   return o;
 }

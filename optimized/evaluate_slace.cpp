@@ -35,13 +35,7 @@ Outputs slace(const LossCase& c) {
     }
   });
   Outputs o;
-  if (red == Reduction::none) {
-    o.push_back(rounded_output<F>("loss", {N}, per));
-  } else {
-    const double total = ordered_sum(per);
-    o.push_back(rounded_output<F>("loss", {}, {red == Reduction::sum ? total : total / static_cast<double>(N)}));
-  }
-  o.push_back(rounded_output<F>("per_position", {N}, per));
+  push_loss_and_per_position<F>(o, red, {N}, per, static_cast<double>(N));
   o.push_back(output<F>("grad_input", in.shape, grad));
   return o;
 }
