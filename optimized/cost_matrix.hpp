@@ -43,6 +43,14 @@ double cotangent(const F* go, double s, std::int64_t c) {
 // whose fast path would hide a special value.
 inline double poison(double v) { return v * 0.0; }
 
+// A row whose softmax is undefined (NaN, +inf, or every logit -inf): each
+// l_c = d_c p_c is NaN, and so is the gradient.
+template <class F>
+void nan_row(const F* d, std::int64_t C, double* per, F* grad) {
+  for (std::int64_t c = 0; c < C; ++c) per[c] = static_cast<double>(d[c]) * kNaN;
+  fill(grad, C, kNaN);
+}
+
 }  // namespace cost_detail
 
 // ---------------------------------------------------------------- per_pair_weighted_ce
@@ -144,11 +152,7 @@ void misclass_a_logits_row(const F* x, const F* d, std::int64_t C, const F* go, 
   using namespace cost_detail;
   if (C == 0) return;
   const RowMax r = row_max(x, C);
-  if (!r.defined) {
-    for (std::int64_t c = 0; c < C; ++c) per[c] = static_cast<double>(d[c]) * kNaN;
-    fill(grad, C, kNaN);
-    return;
-  }
+  if (!r.defined) return nan_row(d, C, per, grad);
   // G_c: d_c with a uniform cotangent s (applied last, one rounding), else go_c d_c.
   auto G_of = [&](std::int64_t c) { return go ? static_cast<double>(go[c]) * static_cast<double>(d[c]) : static_cast<double>(d[c]); };
   const std::int64_t top = first_at(x, C, r.m);
@@ -241,11 +245,7 @@ void misclass_b_row(const F* x, const F* d, std::int64_t C, const F* go, double 
   using namespace cost_detail;
   if (C == 0) return;
   const RowMax r = row_max(x, C);
-  if (!r.defined) {
-    for (std::int64_t c = 0; c < C; ++c) per[c] = static_cast<double>(d[c]) * kNaN;
-    fill(grad, C, kNaN);
-    return;
-  }
+  if (!r.defined) return nan_row(d, C, per, grad);
   double* e = scratch(2 * C);  // e_j, then q_j
   double* q = e + C;
   const std::int64_t top = first_at(x, C, r.m);
