@@ -127,10 +127,19 @@ def main():
     a = ap.parse_args()
     env = dict(os.environ, LOSSORACLE_THREADS=str(a.threads), LOSSORACLE_BENCH_LARGE="1" if a.large else "0")
     load_before = os.getloadavg()
-    r = subprocess.run([a.bench, "--benchmark_format=json", "--benchmark_min_time=0.2"], env=env, check=True,
-                       capture_output=True, text=True)
+    # Best of 3 repetitions (each a mean over >= 0.2 s), as PyTorch's side is
+    # a best of its repetitions: one stall of the shared machine (a 100x
+    # outlier once, in kl_div's forward) then moves no figure.
+    r = subprocess.run([a.bench, "--benchmark_format=json", "--benchmark_min_time=0.2", "--benchmark_repetitions=3"],
+                       env=env, check=True, capture_output=True, text=True)
     bench = json.loads(r.stdout)
-    rows = {b["name"].replace("/real_time", ""): b for b in bench["benchmarks"]}
+    rows = {}
+    for b in bench["benchmarks"]:
+        if b.get("run_type", "iteration") != "iteration":
+            continue
+        name = b["name"].replace("/real_time", "")
+        if name not in rows or b["real_time"] < rows[name]["real_time"]:
+            rows[name] = b
     shapes = [(64, 10), (1024, 1000)] + ([(8192, 32000), (16, 128256)] if a.large else [])
     torch_ms = torch_times(shapes, a.threads, 5 if a.large else 20)
     slace_shapes = [(64, 10), (1024, 256)]
@@ -154,8 +163,8 @@ def main():
              "Float32 inputs. `fwd` computes the loss, `fwd+bwd` the loss and d loss / d input in the same pass "
              "(the tier's fused kernel; PyTorch's forward then backward). Bytes: logits read (+ targets for soft "
              "targets and kl_div) + gradient written. `copy` moves read+write bytes of one logits tensor with the "
-             "same threads (memcpy): the memory roof. Time per call, best of PyTorch's repetitions; Google "
-             "Benchmark's mean for the tier.", "",
+             "same threads (memcpy): the memory roof. Time per call, best of PyTorch's repetitions; for the "
+             "tier the best of 3 Google Benchmark repetitions, each a mean over at least 0.2 s.", "",
              "| loss | pass | shape | tier ms | GB/s | % of copy GB/s | PyTorch ms | tier speed-up over PyTorch |",
              "|---|---|---|---:|---:|---:|---:|---:|"]
     for n, c in shapes:
