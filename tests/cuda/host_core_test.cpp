@@ -90,6 +90,9 @@ TEST_P(HostCoreOrdinal, MatchesOracle) {
 INSTANTIATE_TEST_SUITE_P(Configs, HostCoreOrdinal, ::testing::ValuesIn(testing_support::ordinal_configs({
                                                       "slace",
                                                       "sord",
+                                                      "oll",
+                                                      "acc_loss",
+                                                      "slace_prox",
                                                   })),
                          [](const auto& info) { return testing_support::name(info.param); });
 
