@@ -8,6 +8,7 @@
 #include "cuda/label_smoothing_api.hpp"
 #include "cuda/unit_scaled_api.hpp"
 #include "cuda/cost_matrix_launch.hpp"
+#include "cuda/ordinal_groups.hpp"
 #include "cuda/ordinal_launch.hpp"
 #include "cuda/slace_launch.hpp"
 
@@ -56,16 +57,26 @@ void enqueue_slace(const Problem& p, Dtype d, launch::RowProblem rp, launch::Row
   if (reduced) check(launch::reduce_loss(d, rp.rows, rp.divisor, false, t.loss, w, stream), "reduction");
 }
 
-// sord (cuda/ordinal.cu): one launch, then the reduction.
-void enqueue_sord(const Problem& p, Dtype d, launch::RowProblem rp, launch::RowTensors rt, const DeviceTensors& t,
-                  const launch::Workspace& w, cudaStream_t stream) {
+// The ordinal family (cuda/ordinal.cu): one launch, then the reduction.
+void enqueue_ordinal(const Problem& p, Dtype d, launch::RowProblem rp, launch::RowTensors rt, const DeviceTensors& t,
+                     const launch::Workspace& w, cudaStream_t stream) {
   const bool reduced = p.reduction != Reduction::none;
-  if (p.has_distance && !t.distance && p.elements() > 0)
+  const bool empty = p.elements() == 0;
+  if (p.has_distance && p.kind != Kind::acc_loss && !t.distance && !empty)
     throw InputError("inputs.distance", p.loss + ": distance is a null device pointer");
+  if (needs_group_table(p) && !t.ordinal_groups && !empty)
+    throw InputError("inputs.ordinal_groups", p.loss + ": ordinal_groups is a null device pointer");
+  if (p.kind == Kind::slace_prox && !t.ordinal_labels && !empty)
+    throw InputError("inputs.ordinal_labels", p.loss + ": ordinal_labels is a null device pointer");
   rt.target = static_cast<const std::int64_t*>(t.target);
   rt.per_position = reduced ? t.per_position : t.loss;
   if (p.reduction == Reduction::mean) rp.divisor = static_cast<double>(rp.rows);
-  check(launch::sord_rows(d, rp, {p.alpha, p.use_logits, p.ln_base, t.distance}, rt, w, stream), "sord kernel");
+  launch::OrdinalParams params{p.alpha, p.use_logits, p.ln_base, t.distance};
+  params.groups = needs_group_table(p) ? t.ordinal_groups : nullptr;
+  params.labels = p.kind == Kind::slace_prox ? t.ordinal_labels : nullptr;
+  if (p.kind == Kind::sord) check(launch::sord_rows(d, rp, params, rt, w, stream), "sord kernel");
+  else if (p.kind == Kind::oll) check(launch::oll_rows(d, rp, params, rt, w, stream), "oll kernel");
+  else check(launch::accumulating_rows(d, rp, params, rt, w, stream), "acc_loss/slace_prox kernel");
   if (reduced) check(launch::reduce_loss(d, rp.rows, rp.divisor, false, t.loss, w, stream), "reduction");
 }
 
@@ -267,7 +278,10 @@ void enqueue(const Problem& p, Dtype d, const DeviceTensors& t, void* workspace,
       enqueue_slace(p, d, rp, rt, t, w, stream);
       break;
     case Kind::sord:
-      enqueue_sord(p, d, rp, rt, t, w, stream);
+    case Kind::oll:
+    case Kind::acc_loss:
+    case Kind::slace_prox:
+      enqueue_ordinal(p, d, rp, rt, t, w, stream);
       break;
     case Kind::misclass_a:
     case Kind::misclass_a_logits:

@@ -46,6 +46,10 @@ struct DeviceTensors {
   const void* grad_output = nullptr;
   const void* cost_matrix = nullptr;  // (C, C) in the input's dtype: the misclass losses
   const double* distance = nullptr;   // (C, C) in binary64: the ordinal family's dis (null: |i - y|)
+  // acc_loss with a distance matrix, slace_prox: cuda/ordinal_groups.hpp's
+  // tables (ordinal_group_table), uploaded once per matrix or class counts.
+  const std::int32_t* ordinal_groups = nullptr;
+  const double* ordinal_labels = nullptr;  // slace_prox
   void* loss = nullptr;          // log_softmax/softmax: their output, shaped like the input
   void* per_position = nullptr;  // the reduction='none' values under sum or mean (under none: `loss` holds them)
   void* grad_input = nullptr;

@@ -5,6 +5,9 @@
 #include <cmath>
 #include <cstring>
 #include <memory>
+#include <vector>
+
+#include "cuda/ordinal_groups.hpp"
 
 namespace lossoracle::cuda {
 
@@ -112,6 +115,13 @@ std::unique_ptr<DeviceBuffer> upload(const std::vector<unsigned char>& bytes) {
   return b;
 }
 
+template <class V>
+std::vector<unsigned char> as_bytes(const std::vector<V>& v) {
+  std::vector<unsigned char> bytes(v.size() * sizeof(V));
+  if (!bytes.empty()) std::memcpy(bytes.data(), v.data(), bytes.size());
+  return bytes;
+}
+
 std::vector<double> download(const DeviceBuffer& b, std::size_t count, Dtype d) {
   std::vector<unsigned char> bytes(count * bytes_of(d));
   if (!bytes.empty()) check(cudaMemcpy(bytes.data(), b.p, bytes.size(), cudaMemcpyDeviceToHost), "download");
@@ -153,6 +163,16 @@ std::vector<HostOutput> evaluate_on_device(const Problem& p, const LossCase& c, 
   if (const Tensor* m = c.find("cost_matrix")) cost_matrix = upload(encode(m->values, d));
   std::unique_ptr<DeviceBuffer> distance;  // binary64 for every storage (cuda/ordinal.cuh)
   if (const Tensor* m = c.find("distance")) distance = upload(encode(m->values, Dtype::float64));
+  // acc_loss's and slace_prox's group tables, built on the host (cuda/ordinal_groups.hpp).
+  std::unique_ptr<DeviceBuffer> ordinal_groups, ordinal_labels;
+  if (needs_group_table(p)) {
+    const Tensor* m = c.find("distance");
+    const Tensor* counts = c.find("class_counts");
+    const OrdinalGroupTable table =
+        ordinal_group_table(p, m ? m->values : std::vector<double>{}, counts ? counts->values : std::vector<double>{});
+    ordinal_groups = upload(as_bytes(table.groups));
+    if (!table.labels.empty()) ordinal_labels = upload(as_bytes(table.labels));
+  }
 
   const std::size_t loss_count = static_cast<std::size_t>(element_count(p.loss_shape()));
   DeviceBuffer loss(std::max<std::size_t>(loss_count, 1) * bytes_of(d));
@@ -173,6 +193,8 @@ std::vector<HostOutput> evaluate_on_device(const Problem& p, const LossCase& c, 
   t.grad_output = grad_output ? grad_output->p : nullptr;
   t.cost_matrix = cost_matrix ? cost_matrix->p : nullptr;
   t.distance = distance ? static_cast<const double*>(distance->p) : nullptr;
+  t.ordinal_groups = ordinal_groups ? static_cast<const std::int32_t*>(ordinal_groups->p) : nullptr;
+  t.ordinal_labels = ordinal_labels ? static_cast<const double*>(ordinal_labels->p) : nullptr;
   t.loss = loss.p;
   t.per_position = p.has_per_position() ? per_position.p : nullptr;
   t.grad_input = !p.has_grad_input() ? nullptr : grad_in_place ? x->p : grad_separate->p;

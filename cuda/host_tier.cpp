@@ -23,6 +23,8 @@ std::vector<HostOutput> evaluate_on_host(const LossCase& c, int lanes) {
   const Problem p = problem_from_case(c);
   if (p.kind == Kind::slace) return slace_on_host<A>(c, p, lanes);
   if (p.kind == Kind::sord) return sord_on_host<A>(c, p, lanes);
+  if (p.kind == Kind::oll) return oll_on_host<A>(c, p, lanes);
+  if (p.kind == Kind::acc_loss || p.kind == Kind::slace_prox) return accumulating_on_host<A>(c, p, lanes);
   if (p.is_misclass()) return misclass_on_host<A>(c, p, lanes);
   if (p.kind == Kind::per_pair_weighted_ce) return per_pair_weighted_ce_on_host<A>(c, p, lanes);
   const std::vector<A> x = values_of<A>(c, "input");
@@ -146,6 +148,9 @@ std::vector<HostOutput> evaluate_on_host(const LossCase& c, int lanes) {
     }
     case Kind::slace:  // above
     case Kind::sord:
+    case Kind::oll:
+    case Kind::acc_loss:
+    case Kind::slace_prox:
     case Kind::misclass_a:
     case Kind::misclass_a_logits:
     case Kind::misclass_b_as_published:

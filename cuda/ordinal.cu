@@ -1,13 +1,21 @@
-// sord kernel (cuda/ordinal.cuh's per-class core): one block per row, classes
-// strided over the threads. Pass 1 merges the logits' softmax statistics and
-// the soft labels' (binary64) by kernels.cuh's fixed tree; pass 2 sums the
-// terms q_c log p_c by the same tree; pass 3 writes the gradient, each class
-// read and written by one thread only (the gradient may overwrite x).
-// Nothing is atomic but the error word. cuda/ordinal_host.cpp runs the same
-// order on the CPU.
+// The ordinal family's kernels (cuda/ordinal.cuh's per-class core), one
+// block per row, nothing atomic but the error word; cuda/ordinal_host.cpp
+// runs the same orders on the CPU.
+// sord: classes strided over the threads. Pass 1 merges the logits' softmax
+// statistics and the soft labels' (binary64) by kernels.cuh's fixed tree;
+// pass 2 sums the terms q_c log p_c by the same tree; pass 3 writes the
+// gradient, each class read and written by one thread only (the gradient
+// may overwrite x).
+// oll: as sord for the statistics (plus the first class at the maximum and,
+// where the others' sum is tiny, their own statistics) and the loss; the
+// gradient's sums over the other classes visit the classes in tiles of
+// kBlock (scan.cuh's block scans and carries).
+// acc_loss, slace_prox: slace's kernel (cuda/slace.cu) over the groups of
+// cuda/ordinal.cuh's OrdinalGroups, with their labels and no epsilon.
 #include "cuda/launch_rows.cuh"
 #include "cuda/ordinal.cuh"
 #include "cuda/ordinal_launch.hpp"
+#include "cuda/scan.cuh"
 
 namespace lossoracle::cuda::kernels {
 
@@ -69,9 +77,279 @@ __global__ void __launch_bounds__(kBlock)
   }
 }
 
+
+// Flags a target outside [0, C) and makes its row NaN; true when it did.
+template <class T>
+__device__ bool bad_ordinal_row(std::int64_t row, std::int64_t y, const launch::RowProblem& p,
+                                const launch::RowTensors& t, const launch::Workspace& w) {
+  using A = acc_t<T>;
+  if (y >= 0 && y < p.classes) return false;
+  const A nan = quiet_nan<A>();
+  if (threadIdx.x == 0) {
+    atomicMin(w.error, static_cast<unsigned long long>(row));
+    if (t.per_position) store_to(static_cast<T*>(t.per_position) + row, nan);
+    if (p.reduce) static_cast<A*>(w.row_loss)[row] = nan;
+  }
+  if (t.grad)
+    for (std::int64_t k = threadIdx.x; k < p.classes; k += kBlock)
+      store_to(static_cast<T*>(t.grad) + row * p.classes + k, nan);
+  return true;
+}
+
+template <class T>
+__device__ acc_t<T> row_cotangent(std::int64_t row, const launch::RowProblem& p, const launch::RowTensors& t) {
+  using A = acc_t<T>;
+  return t.grad_output ? load_as<A>(static_cast<const T*>(t.grad_output) + (p.grad_output_per_row ? row : 0)) : A(1);
+}
+
+template <class T>
+__device__ void store_row_loss(std::int64_t row, acc_t<T> l, const launch::RowProblem& p, const launch::RowTensors& t,
+                               const launch::Workspace& w) {
+  if (threadIdx.x != 0) return;
+  if (t.per_position) store_to(static_cast<T*>(t.per_position) + row, l);
+  if (p.reduce) static_cast<acc_t<T>*>(w.row_loss)[row] = l;
+}
+
+template <class T>
+__global__ void __launch_bounds__(kBlock)
+    oll_kernel(OrdinalCall call, launch::RowProblem p, launch::RowTensors t, launch::Workspace w) {
+  using A = acc_t<T>;
+  static_assert(sizeof(SoftmaxStats<A>) >= sizeof(std::int64_t), "the index buffer shares the statistics' memory");
+  __shared__ __align__(16) unsigned char stats_raw[kBlock * sizeof(SoftmaxStats<A>)];
+  SoftmaxStats<A>* stats = reinterpret_cast<SoftmaxStats<A>*>(stats_raw);
+  std::int64_t* index_buf = reinterpret_cast<std::int64_t*>(stats_raw);
+  __shared__ A buf[kBlock];
+  extern __shared__ __align__(16) unsigned char carries_raw[];
+  const std::int64_t C = p.classes, tiles = (C + kBlock - 1) / kBlock;
+  A* v_before = reinterpret_cast<A*>(carries_raw);
+  A* v_after = v_before + tiles;
+  const T* x = static_cast<const T*>(t.x);
+  const A divisor = A(p.divisor);
+  auto merge_stats = [](const SoftmaxStats<A>& a, const SoftmaxStats<A>& b) { return SoftmaxStats<A>::merge(a, b); };
+
+  for (std::int64_t row = blockIdx.x; row < p.rows; row += gridDim.x) {
+    const T* xr = x + row * C;
+    const std::int64_t y = t.target[row];
+    if (bad_ordinal_row<T>(row, y, p, t, w)) continue;
+    const A g_base = in_base(call, A(row_cotangent<T>(row, p, t) / divisor));
+
+    OllRow<A> r{};
+    if (call.use_logits) {
+      SoftmaxStats<A> mine;
+      for (std::int64_t k = threadIdx.x; k < C; k += kBlock) mine.push(load_as<A>(xr + k));
+      const SoftmaxStats<A> all = block_merge(mine, stats, merge_stats);
+      std::int64_t first = C;
+      for (std::int64_t k = threadIdx.x; k < C && first == C; k += kBlock)
+        if (load_as<A>(xr + k) == all.max) first = k;
+      const std::int64_t top =
+          block_merge(first, index_buf, [](std::int64_t a, std::int64_t b) { return a < b ? a : b; });
+      SoftmaxStats<A> others;
+      if (oll_needs_others(all)) {
+        SoftmaxStats<A> o;
+        for (std::int64_t k = threadIdx.x; k < C; k += kBlock)
+          if (k != top) o.push(load_as<A>(xr + k));
+        others = block_merge(o, stats, merge_stats);
+      }
+      r = oll_row(all, top, others);
+    }
+
+    A terms(0);
+    for (std::int64_t k = threadIdx.x; k < C; k += kBlock)
+      terms = terms + oll_term(oll_weight(call, C, y, k), oll_log_complement(call.use_logits, r, k, load_as<A>(xr + k)));
+    terms = block_merge(terms, buf, Sum<A>{});
+
+    if (t.grad && !call.use_logits) {
+      for (std::int64_t k = threadIdx.x; k < C; k += kBlock)
+        store_to(static_cast<T*>(t.grad) + row * C + k,
+                 oll_grad_probability(load_as<A>(xr + k), oll_weight(call, C, y, k), g_base));
+    } else if (t.grad) {
+      // Each tile's sum of v, then the carries; every class is read before
+      // any is written, after which each class is read and written by its
+      // own thread only (the gradient may overwrite x).
+      auto v_at = [&](std::int64_t k) { return k < C ? oll_v(r, k, load_as<A>(xr + k), oll_weight(call, C, y, k)) : A(0); };
+      for (std::int64_t tile = 0; tile < tiles; ++tile) {
+        const A total = block_merge(v_at(tile * kBlock + threadIdx.x), buf, Sum<A>{});
+        if (threadIdx.x == 0) v_before[tile] = v_after[tile] = total;
+      }
+      __syncthreads();
+      if (threadIdx.x == 0) {
+        carry_before(v_before, tiles);
+        carry_after(v_after, tiles);
+      }
+      __syncthreads();
+      const double w_top = r.top < C ? oll_weight(call, C, y, r.top) : 0.0;
+      for (std::int64_t tile = 0; tile < tiles; ++tile) {
+        const std::int64_t k = tile * kBlock + threadIdx.x;
+        const A v = v_at(k);
+        A pre_excl, suf_excl;
+        block_scan<A, false>(v, buf, pre_excl);
+        block_scan<A, true>(v, buf, suf_excl);
+        if (k < C) {
+          const A others = (v_before[tile] + pre_excl) + (v_after[tile] + suf_excl);
+          store_to(static_cast<T*>(t.grad) + row * C + k,
+                   oll_grad_logit(r, k, load_as<A>(xr + k), oll_weight(call, C, y, k), w_top, others, g_base));
+        }
+      }
+    }
+    store_row_loss<T>(row, in_base(call, A(-terms)), p, t, w);
+    __syncthreads();
+  }
+}
+
+template <class T>
+__global__ void __launch_bounds__(kBlock)
+    accumulating_kernel(OrdinalCall call, launch::RowProblem p, launch::RowTensors t, launch::Workspace w) {
+  using A = acc_t<T>;
+  __shared__ __align__(16) unsigned char stats_raw[kBlock * sizeof(SoftmaxStats<A>)];
+  SoftmaxStats<A>* stats = reinterpret_cast<SoftmaxStats<A>*>(stats_raw);
+  __shared__ A buf[kBlock];
+  extern __shared__ __align__(16) unsigned char carries_raw[];
+  const std::int64_t C = p.classes;
+  const std::int64_t max_tiles = (C + kBlock - 1) / kBlock;
+  A* mass_before = reinterpret_cast<A*>(carries_raw);
+  A* mass_after = mass_before + max_tiles;
+  A* left_before = mass_after + max_tiles;
+  A* right_after = left_before + max_tiles;
+  const T* x = static_cast<const T*>(t.x);
+  const A divisor = A(p.divisor);
+  const SlaceCall<A> terms_call = accumulating_terms_call<A>(call.use_logits);
+
+  for (std::int64_t row = blockIdx.x; row < p.rows; row += gridDim.x) {
+    const T* xr = x + row * C;
+    const std::int64_t y = t.target[row];
+    if (bad_ordinal_row<T>(row, y, p, t, w)) continue;
+    const OrdinalGroups G = ordinal_groups(call, C, y);
+    const A s = in_base(call, A(row_cotangent<T>(row, p, t) / divisor));
+
+    SoftmaxRow<A> sm{};
+    if (call.use_logits) {
+      SoftmaxStats<A> mine;
+      for (std::int64_t k = threadIdx.x; k < C; k += kBlock) mine.push(load_as<A>(xr + k));
+      sm = softmax_row(block_merge(mine, stats, [](const SoftmaxStats<A>& a, const SoftmaxStats<A>& b) {
+        return SoftmaxStats<A>::merge(a, b);
+      }));
+    }
+    auto p_at = [&](std::int64_t k) { return call.use_logits ? sm.p(load_as<A>(xr + k)) : load_as<A>(xr + k); };
+    auto mass = [&](std::int64_t h) {
+      A m(0);
+      for (std::int64_t i = 0; i < G.size(h); ++i) m = m + p_at(G.member(h, i));
+      return m;
+    };
+    const std::int64_t H = G.count(), T_ = (H + kBlock - 1) / kBlock;
+
+    // Phase A: tile masses, then their carries (slace's order).
+    for (std::int64_t tile = 0; tile < T_; ++tile) {
+      const A m = block_merge(mass(tile * kBlock + threadIdx.x), buf, Sum<A>{});
+      if (threadIdx.x == 0) mass_before[tile] = mass_after[tile] = m;
+    }
+    __syncthreads();
+    if (threadIdx.x == 0) {
+      carry_before(mass_before, T_);
+      carry_after(mass_after, T_);
+    }
+    __syncthreads();
+
+    auto terms_of = [&](std::int64_t tile) {
+      const std::int64_t h = tile * kBlock + threadIdx.x;
+      const A m = mass(h);
+      A pre_excl, suf_excl;
+      const A pre = block_scan<A, false>(m, buf, pre_excl);
+      block_scan<A, true>(m, buf, suf_excl);
+      if (h >= H) return SlaceGroupTerms<A>{A(0), A(0), A(0)};
+      const A acc = mass_before[tile] + pre;
+      const A tail = mass_after[tile] + suf_excl;
+      return slace_group_terms(terms_call, static_cast<int>(G.size(h)), ordinal_group_label<A>(call, C, y, h), acc,
+                               tail, s);
+    };
+
+    // Phase B: the loss and the tiles' backward sums.
+    A terms(0);
+    for (std::int64_t tile = 0; tile < T_; ++tile) {
+      const SlaceGroupTerms<A> tt = terms_of(tile);
+      terms = terms + block_merge(tt.loss_term, buf, Sum<A>{});
+      const A l = block_merge(tt.left, buf, Sum<A>{});
+      const A r = block_merge(tt.right, buf, Sum<A>{});
+      if (threadIdx.x == 0) {
+        left_before[tile] = l;
+        right_after[tile] = r;
+      }
+    }
+    __syncthreads();
+    if (threadIdx.x == 0) {
+      carry_before(left_before, T_);
+      carry_after(right_after, T_);
+    }
+    __syncthreads();
+
+    // Phase C: the gradient; a group's classes are read and written by the
+    // thread holding it only (the gradient may overwrite x).
+    for (std::int64_t tile = 0; tile < T_; ++tile) {
+      const std::int64_t h = tile * kBlock + threadIdx.x;
+      const SlaceGroupTerms<A> tt = terms_of(tile);
+      A left_excl, right_excl;
+      block_scan<A, false>(tt.left, buf, left_excl);
+      const A right_incl = block_scan<A, true>(tt.right, buf, right_excl);
+      if (h < H && t.grad) {
+        const A left = left_before[tile] + left_excl;
+        const A right = right_after[tile] + right_incl;
+        for (std::int64_t i = 0; i < G.size(h); ++i) {
+          const std::int64_t k = G.member(h, i);
+          store_to(static_cast<T*>(t.grad) + row * C + k, slace_grad(terms_call, sm, load_as<A>(xr + k), right, left));
+        }
+      }
+    }
+    store_row_loss<T>(row, in_base(call, A(-terms)), p, t, w);
+    __syncthreads();
+  }
+}
+
 }  // namespace lossoracle::cuda::kernels
 
 namespace lossoracle::cuda::launch {
+
+namespace {
+
+OrdinalCall ordinal_call(const OrdinalParams& params) {
+  OrdinalCall c{params.alpha, params.use_logits, params.ln_base, params.distance};
+  c.groups = params.groups;
+  c.labels = params.labels;
+  return c;
+}
+
+// A kernel with `per_tile` values of A per tile of kBlock classes in dynamic shared memory.
+template <class Kernel>
+cudaError_t launch_tiled(Kernel kernel, std::size_t value_bytes, int per_tile, const RowProblem& p,
+                         const OrdinalParams& params, const RowTensors& t, const Workspace& w, cudaStream_t stream) {
+  const std::int64_t tiles = (p.classes + kernels::kBlock - 1) / kernels::kBlock;
+  const std::size_t bytes = static_cast<std::size_t>(per_tile * tiles) * value_bytes;
+  if (bytes > 48 * 1024) {
+    const cudaError_t e =
+        cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(bytes));
+    if (e != cudaSuccess) return e;
+  }
+  kernel<<<kernels::grid_for(p.rows), kernels::kBlock, bytes, stream>>>(ordinal_call(params), p, t, w);
+  return cudaGetLastError();
+}
+
+}  // namespace
+
+cudaError_t oll_rows(Storage s, const RowProblem& p, const OrdinalParams& params, const RowTensors& t,
+                     const Workspace& w, cudaStream_t stream) {
+  if (p.rows == 0) return cudaSuccess;
+  return kernels::with_storage(s, [&](auto tag) {
+    using T = decltype(tag);
+    return launch_tiled(&kernels::oll_kernel<T>, sizeof(acc_t<T>), 2, p, params, t, w, stream);
+  });
+}
+
+cudaError_t accumulating_rows(Storage s, const RowProblem& p, const OrdinalParams& params, const RowTensors& t,
+                              const Workspace& w, cudaStream_t stream) {
+  if (p.rows == 0) return cudaSuccess;
+  return kernels::with_storage(s, [&](auto tag) {
+    using T = decltype(tag);
+    return launch_tiled(&kernels::accumulating_kernel<T>, sizeof(acc_t<T>), 4, p, params, t, w, stream);
+  });
+}
 
 cudaError_t sord_rows(Storage s, const RowProblem& p, const OrdinalParams& params, const RowTensors& t,
                       const Workspace& w, cudaStream_t stream) {
@@ -79,7 +357,7 @@ cudaError_t sord_rows(Storage s, const RowProblem& p, const OrdinalParams& param
   return kernels::with_storage(s, [&](auto tag) {
     using T = decltype(tag);
     kernels::sord_kernel<T><<<kernels::grid_for(p.rows), kernels::kBlock, 0, stream>>>(
-        OrdinalCall{params.alpha, params.use_logits, params.ln_base, params.distance}, p, t, w);
+        ordinal_call(params), p, t, w);
     return cudaGetLastError();
   });
 }

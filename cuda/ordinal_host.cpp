@@ -1,26 +1,50 @@
-// sord driven on the CPU exactly as cuda/ordinal.cu's kernel drives it, with
-// `lanes` in place of the block width: strided classes per lane, the lanes'
-// softmax statistics (of the logits and of the soft labels' exponents) and
-// loss terms merged by the kernel's tree.
+// The ordinal losses driven on the CPU exactly as cuda/ordinal.cu's kernels
+// drive them, with `lanes` in place of the block width: strided classes per
+// lane, the lanes' statistics and loss terms merged by the kernels' tree;
+// oll's gradient sums and acc_loss's and slace_prox's groups in tiles of
+// `lanes` (cuda/host_scan.hpp's scans and carries).
 #include "cuda/ordinal_host.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "cuda/host_rows.hpp"
+#include "cuda/host_scan.hpp"
 #include "cuda/ordinal.cuh"
+#include "cuda/ordinal_groups.hpp"
 
 namespace lossoracle::cuda {
 
+using host::carry_after;
+using host::carry_before;
+using host::prefix_scan;
+using host::suffix_scan;
+using host::tree;
+using host::tree_sum;
 using host::values_of;
 using host::widen;
 
 namespace {
 
-template <class V, class Merge>
-V tree(std::vector<V> v, Merge merge) {
-  for (std::size_t s = v.size() / 2; s > 0; s /= 2)
-    for (std::size_t t = 0; t < s; ++t) v[t] = merge(v[t], v[t + s]);
-  return v[0];
+auto stats_merge = [](const auto& a, const auto& b) { return std::decay_t<decltype(a)>::merge(a, b); };
+
+template <class A>
+A divisor_of(const Problem& p) {
+  return p.reduction == Reduction::mean ? A(static_cast<double>(p.outer)) : A(1);
+}
+
+template <class A>
+std::vector<HostOutput> outputs(const Problem& p, const std::vector<A>& row_loss, const std::vector<A>& grad) {
+  const std::vector<A> loss = host::reduced_loss(p, row_loss, divisor_of<A>(p));
+  return {{"loss", p.loss_shape(), widen(loss)},
+          {"per_position", p.position_shape, widen(row_loss)},
+          {"grad_input", p.input_shape, widen(grad)}};
+}
+
+const std::vector<double>& values_or_empty(const LossCase& c, const char* name) {
+  static const std::vector<double> none;
+  const Tensor* t = c.find(name);
+  return t ? t->values : none;
 }
 
 }  // namespace
@@ -32,9 +56,8 @@ std::vector<HostOutput> sord_on_host(const LossCase& c, const Problem& p, int la
   const Tensor* dist = c.find("distance");
   OrdinalCall call{p.alpha, p.use_logits, p.ln_base, dist ? dist->values.data() : nullptr};
   const std::int64_t N = p.outer, C = p.classes, L = lanes;
-  const A divisor = p.reduction == Reduction::mean ? A(static_cast<double>(N)) : A(1);
+  const A divisor = divisor_of<A>(p);
   std::vector<A> grad(x.size(), A(0)), row_loss(static_cast<std::size_t>(N), A(0));
-  auto stats_merge = [](const auto& a, const auto& b) { return std::decay_t<decltype(a)>::merge(a, b); };
 
   for (std::int64_t n = 0; n < N; ++n) {
     const A* row = x.data() + n * C;
@@ -54,17 +77,182 @@ std::vector<HostOutput> sord_on_host(const LossCase& c, const Problem& p, int la
 
     std::vector<A> terms(static_cast<std::size_t>(L), A(0));
     for (std::int64_t k = 0; k < C; ++k) terms[k % L] = terms[k % L] + sord_term(call, sm, q_at(k), row[k]);
-    row_loss[n] = in_base(call, A(-tree(terms, [](A a, A b) { return a + b; })));
+    row_loss[n] = in_base(call, A(-tree_sum(terms)));
     for (std::int64_t k = 0; k < C; ++k) grad[n * C + k] = sord_grad(call, sm, q_at(k), row[k], g_base);
   }
+  return outputs(p, row_loss, grad);
+}
 
-  const std::vector<A> loss = host::reduced_loss(p, row_loss, divisor);
-  return {{"loss", p.loss_shape(), widen(loss)},
-          {"per_position", p.position_shape, widen(row_loss)},
-          {"grad_input", p.input_shape, widen(grad)}};
+template <class A>
+std::vector<HostOutput> oll_on_host(const LossCase& c, const Problem& p, int lanes) {
+  const std::vector<A> x = values_of<A>(c, "input"), go = values_of<A>(c, "grad_output");
+  const Tensor& target = *c.find("target");
+  const Tensor* dist = c.find("distance");
+  OrdinalCall call{p.alpha, p.use_logits, p.ln_base, dist ? dist->values.data() : nullptr};
+  const std::int64_t N = p.outer, C = p.classes, L = lanes, T = (C + L - 1) / L;
+  const A divisor = divisor_of<A>(p);
+  std::vector<A> grad(x.size(), A(0)), row_loss(static_cast<std::size_t>(N), A(0));
+
+  for (std::int64_t n = 0; n < N; ++n) {
+    const A* row = x.data() + n * C;
+    const auto y = static_cast<std::int64_t>(target.values[static_cast<std::size_t>(n)]);
+    const A g = go.empty() ? A(1) : go[p.reduction == Reduction::none ? n : 0];
+    const A g_base = in_base(call, A(g / divisor));
+    auto w_at = [&](std::int64_t k) { return oll_weight(call, C, y, k); };
+
+    OllRow<A> r{};
+    if (p.use_logits) {
+      std::vector<SoftmaxStats<A>> xs(static_cast<std::size_t>(L));
+      for (std::int64_t k = 0; k < C; ++k) xs[k % L].push(row[k]);
+      const SoftmaxStats<A> all = tree(xs, stats_merge);
+      std::int64_t top = C;
+      for (std::int64_t k = 0; k < C; ++k)
+        if (row[k] == all.max) top = std::min(top, k);
+      std::vector<SoftmaxStats<A>> os(static_cast<std::size_t>(L));
+      if (oll_needs_others(all))
+        for (std::int64_t k = 0; k < C; ++k)
+          if (k != top) os[k % L].push(row[k]);
+      r = oll_row(all, top, tree(os, stats_merge));
+    }
+
+    std::vector<A> terms(static_cast<std::size_t>(L), A(0));
+    for (std::int64_t k = 0; k < C; ++k)
+      terms[k % L] = terms[k % L] + oll_term(w_at(k), oll_log_complement(p.use_logits, r, k, row[k]));
+    row_loss[n] = in_base(call, A(-tree_sum(terms)));
+
+    if (!p.use_logits) {
+      for (std::int64_t k = 0; k < C; ++k) grad[n * C + k] = oll_grad_probability(row[k], w_at(k), g_base);
+      continue;
+    }
+    // The sums of v_i over i != k: tiles of L classes, each tile's total by
+    // the tree, exclusive scans inside a tile, carries across tiles.
+    auto tile_v = [&](std::int64_t t) {
+      std::vector<A> v(static_cast<std::size_t>(L), A(0));
+      for (std::int64_t i = 0; i < L && t * L + i < C; ++i) v[i] = oll_v(r, t * L + i, row[t * L + i], w_at(t * L + i));
+      return v;
+    };
+    std::vector<A> tile_total(static_cast<std::size_t>(T));
+    for (std::int64_t t = 0; t < T; ++t) tile_total[t] = tree_sum(tile_v(t));
+    const std::vector<A> before = carry_before(tile_total), after = carry_after(tile_total);
+    const double w_top = r.top < C ? w_at(r.top) : 0.0;
+    for (std::int64_t t = 0; t < T; ++t) {
+      const std::vector<A> v = tile_v(t), pre = prefix_scan(v), suf = suffix_scan(v);
+      for (std::int64_t i = 0; i < L && t * L + i < C; ++i) {
+        const std::int64_t k = t * L + i;
+        const A others = (before[t] + (i > 0 ? pre[i - 1] : A(0))) + (after[t] + (i + 1 < L ? suf[i + 1] : A(0)));
+        grad[n * C + k] = oll_grad_logit(r, k, row[k], w_at(k), w_top, others, g_base);
+      }
+    }
+  }
+  return outputs(p, row_loss, grad);
+}
+
+template <class A>
+std::vector<HostOutput> accumulating_on_host(const LossCase& c, const Problem& p, int lanes) {
+  const std::vector<A> x = values_of<A>(c, "input"), go = values_of<A>(c, "grad_output");
+  const Tensor& target = *c.find("target");
+  const OrdinalGroupTable table =
+      ordinal_group_table(p, values_or_empty(c, "distance"), values_or_empty(c, "class_counts"));
+  OrdinalCall call{p.alpha, p.use_logits, p.ln_base, nullptr};
+  call.groups = table.groups.empty() ? nullptr : table.groups.data();
+  call.labels = table.labels.empty() ? nullptr : table.labels.data();
+  const SlaceCall<A> terms_call = accumulating_terms_call<A>(p.use_logits);
+  const std::int64_t N = p.outer, C = p.classes, L = lanes;
+  const A divisor = divisor_of<A>(p);
+  std::vector<A> grad(x.size(), A(0)), row_loss(static_cast<std::size_t>(N), A(0));
+
+  for (std::int64_t n = 0; n < N; ++n) {
+    const A* row = x.data() + n * C;
+    const auto y = static_cast<std::int64_t>(target.values[static_cast<std::size_t>(n)]);
+    const OrdinalGroups G = ordinal_groups(call, C, y);
+    const A g = go.empty() ? A(1) : go[p.reduction == Reduction::none ? n : 0];
+    const A s = in_base(call, A(g / divisor));
+
+    SoftmaxRow<A> sm{};
+    if (p.use_logits) {
+      std::vector<SoftmaxStats<A>> st(static_cast<std::size_t>(L));
+      for (std::int64_t k = 0; k < C; ++k) st[k % L].push(row[k]);
+      sm = softmax_row(tree(st, stats_merge));
+    }
+    auto p_at = [&](std::int64_t k) { return p.use_logits ? sm.p(row[k]) : row[k]; };
+    auto mass = [&](std::int64_t h) {
+      A m(0);
+      for (std::int64_t i = 0; i < G.size(h); ++i) m = m + p_at(G.member(h, i));
+      return m;
+    };
+    const std::int64_t H = G.count(), T = (H + L - 1) / L;
+    auto tile_values = [&](std::int64_t t, auto f) {
+      std::vector<A> v(static_cast<std::size_t>(L), A(0));
+      for (std::int64_t i = 0; i < L; ++i)
+        if (t * L + i < H) v[i] = f(t * L + i);
+      return v;
+    };
+
+    // Phase A: group masses per tile.
+    std::vector<A> tile_mass(static_cast<std::size_t>(T));
+    for (std::int64_t t = 0; t < T; ++t) tile_mass[t] = tree_sum(tile_values(t, mass));
+    const std::vector<A> mass_before = carry_before(tile_mass), mass_after = carry_after(tile_mass);
+
+    auto tile_terms = [&](std::int64_t t) {
+      const std::vector<A> m = tile_values(t, mass);
+      const std::vector<A> pre = prefix_scan(m), suf = suffix_scan(m);
+      std::vector<SlaceGroupTerms<A>> out(static_cast<std::size_t>(L), SlaceGroupTerms<A>{A(0), A(0), A(0)});
+      for (std::int64_t i = 0; i < L && t * L + i < H; ++i) {
+        const std::int64_t h = t * L + i;
+        const A acc = mass_before[t] + pre[i];
+        const A tail = mass_after[t] + (i + 1 < L ? suf[i + 1] : A(0));
+        out[i] = slace_group_terms(terms_call, static_cast<int>(G.size(h)), ordinal_group_label<A>(call, C, y, h), acc,
+                                   tail, s);
+      }
+      return out;
+    };
+
+    // Phase B: the loss and each tile's backward sums.
+    A terms(0);
+    std::vector<A> tile_left(static_cast<std::size_t>(T)), tile_right(static_cast<std::size_t>(T));
+    for (std::int64_t t = 0; t < T; ++t) {
+      const auto tt = tile_terms(t);
+      std::vector<A> l(L), lf(L), rt(L);
+      for (std::int64_t i = 0; i < L; ++i) {
+        l[i] = tt[i].loss_term;
+        lf[i] = tt[i].left;
+        rt[i] = tt[i].right;
+      }
+      terms = terms + tree_sum(l);
+      tile_left[t] = tree_sum(lf);
+      tile_right[t] = tree_sum(rt);
+    }
+    const std::vector<A> left_before = carry_before(tile_left), right_after = carry_after(tile_right);
+
+    // Phase C: each class's gradient.
+    for (std::int64_t t = 0; t < T; ++t) {
+      const auto tt = tile_terms(t);
+      std::vector<A> lf(L), rt(L);
+      for (std::int64_t i = 0; i < L; ++i) {
+        lf[i] = tt[i].left;
+        rt[i] = tt[i].right;
+      }
+      const std::vector<A> lpre = prefix_scan(lf), rsuf = suffix_scan(rt);
+      for (std::int64_t i = 0; i < L && t * L + i < H; ++i) {
+        const std::int64_t h = t * L + i;
+        const A left = left_before[t] + (i > 0 ? lpre[i - 1] : A(0));
+        const A right = right_after[t] + rsuf[i];
+        for (std::int64_t j = 0; j < G.size(h); ++j) {
+          const std::int64_t k = G.member(h, j);
+          grad[n * C + k] = slace_grad(terms_call, sm, row[k], right, left);
+        }
+      }
+    }
+    row_loss[n] = in_base(call, A(-terms));
+  }
+  return outputs(p, row_loss, grad);
 }
 
 template std::vector<HostOutput> sord_on_host<float>(const LossCase&, const Problem&, int);
 template std::vector<HostOutput> sord_on_host<double>(const LossCase&, const Problem&, int);
+template std::vector<HostOutput> oll_on_host<float>(const LossCase&, const Problem&, int);
+template std::vector<HostOutput> oll_on_host<double>(const LossCase&, const Problem&, int);
+template std::vector<HostOutput> accumulating_on_host<float>(const LossCase&, const Problem&, int);
+template std::vector<HostOutput> accumulating_on_host<double>(const LossCase&, const Problem&, int);
 
 }  // namespace lossoracle::cuda

@@ -11,5 +11,10 @@ namespace lossoracle::cuda {
 // lanes: the kernel's block width to emulate (1: left to right).
 template <class A>
 std::vector<HostOutput> sord_on_host(const LossCase& c, const Problem& p, int lanes);
+template <class A>
+std::vector<HostOutput> oll_on_host(const LossCase& c, const Problem& p, int lanes);
+// acc_loss and slace_prox.
+template <class A>
+std::vector<HostOutput> accumulating_on_host(const LossCase& c, const Problem& p, int lanes);
 
 }  // namespace lossoracle::cuda

@@ -1,5 +1,6 @@
-// problem_from_case for the ordinal family: the shared checks
-// (checks/ordinal.hpp) and the call's parameters.
+// problem_from_case for the ordinal family (sord, oll, acc_loss,
+// slace_prox): the shared checks (checks/ordinal.hpp) and the call's
+// parameters.
 #include <cmath>
 
 #include "checks/ordinal.hpp"
@@ -7,11 +8,19 @@
 
 namespace lossoracle::cuda {
 
+namespace {
+
+double ln_of(checks::LogBase b) { return b == checks::LogBase::e ? 0.0 : std::log(b == checks::LogBase::two ? 2.0 : 10.0); }
+
+}  // namespace
+
 Problem ordinal_problem(const LossCase& c) {
-  const checks::OrdinalArgs a = checks::ordinal_args(c, true, checks::Closeness::distance);
+  const bool prox = c.loss == "slace_prox";
+  const checks::OrdinalArgs a =
+      checks::ordinal_args(c, c.loss != "acc_loss", prox ? checks::Closeness::counts : checks::Closeness::distance);
   Problem p;
   p.loss = c.loss;
-  p.kind = Kind::sord;
+  p.kind = c.loss == "oll" ? Kind::oll : c.loss == "acc_loss" ? Kind::acc_loss : prox ? Kind::slace_prox : Kind::sord;
   p.has_grad_output = c.find("grad_output") != nullptr;
   p.has_distance = c.find("distance") != nullptr;
   p.input_shape = c.find("input")->shape;
@@ -23,7 +32,8 @@ Problem ordinal_problem(const LossCase& c) {
   p.reduction = a.reduction;
   p.alpha = a.alpha;
   p.use_logits = a.use_logits;
-  p.ln_base = a.base == checks::LogBase::e ? 0.0 : std::log(a.base == checks::LogBase::two ? 2.0 : 10.0);
+  p.ln_base = ln_of(a.base);
+  p.prox_log_base = a.prox_base == checks::LogBase::e ? 0.0 : a.prox_base == checks::LogBase::two ? 2.0 : 10.0;
   return p;
 }
 

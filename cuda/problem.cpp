@@ -71,13 +71,16 @@ const std::vector<std::string>& cuda_loss_names() {
       "misclass_b",
       "per_pair_weighted_ce",
       "sord",
+      "oll",
+      "acc_loss",
+      "slace_prox",
   };
   return names;
 }
 
 std::string target_out_of_range_message(const Problem& p, std::int64_t position, std::int64_t target) {
   if (p.kind == Kind::slace) return checks::slace_target_message(p.loss, p.target_shape, position, target, p.classes);
-  if (p.kind == Kind::sord) return checks::ordinal_target_message(p.loss, p.target_shape, position, target, p.classes);
+  if (p.is_ordinal()) return checks::ordinal_target_message(p.loss, p.target_shape, position, target, p.classes);
   if (p.is_misclass()) return checks::cost_target_message(p.loss, p.target_shape, position, target, p.classes);
   return checks::target_out_of_range_message(p.loss, layout_of(p), position, target, p.ignore_index);
 }
@@ -116,7 +119,7 @@ Problem problem_from_case(const LossCase& c) {
     return p;
   }
   if (c.loss == "slace") return slace_problem(c);
-  if (c.loss == "sord") return ordinal_problem(c);
+  if (c.loss == "sord" || c.loss == "oll" || c.loss == "acc_loss" || c.loss == "slace_prox") return ordinal_problem(c);
   if (c.loss.rfind("misclass_", 0) == 0) return misclass_problem(c);
   if (c.loss == "per_pair_weighted_ce") return per_pair_weighted_ce_problem(c);
   if (c.loss != "nll_loss" && c.loss != "cross_entropy") {

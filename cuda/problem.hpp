@@ -46,6 +46,9 @@ enum class Kind {
   misclass_b,
   per_pair_weighted_ce,
   sord,
+  oll,
+  acc_loss,
+  slace_prox,
 };
 using checks::Reduction;
 
@@ -69,6 +72,7 @@ struct Problem {
   double clamp_min = 0.0;  // misclass_b_as_published
   double ln_base = 0.0;  // the ordinal family: ln of the log base, 0 for base e
   bool has_distance = false;  // the ordinal family: a (C, C) distance matrix, not |i - y|
+  double prox_log_base = 0.0;  // slace_prox: the base of prox's logarithm, 2 or 10; 0 for e
 
   std::int64_t positions() const { return outer * inner; }
   std::int64_t elements() const { return outer * classes * inner; }
@@ -92,8 +96,12 @@ struct Problem {
            kind == Kind::smooth_labels || kind == Kind::fastai_label_smoothing || kind == Kind::label_smoothed_nll ||
            kind == Kind::issue11959_label_smoothing ||
            kind == Kind::slace ||
-           kind == Kind::sord ||
+           is_ordinal() ||
            is_misclass();
+  }
+  // The SLACE paper's ordinal losses (cuda/ordinal.cuh).
+  bool is_ordinal() const {
+    return kind == Kind::sord || kind == Kind::oll || kind == Kind::acc_loss || kind == Kind::slace_prox;
   }
   // The cost-matrix family's misclass losses: one loss term per element.
   bool is_misclass() const {

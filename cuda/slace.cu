@@ -8,30 +8,11 @@
 // any length run with O(C / kBlock) shared memory; nothing is atomic but the
 // error word. cuda/slace_host.cpp runs the same order on the CPU.
 #include "cuda/launch_rows.cuh"
+#include "cuda/scan.cuh"
 #include "cuda/slace.cuh"
 #include "cuda/slace_launch.hpp"
 
 namespace lossoracle::cuda::kernels {
-
-// Inclusive prefix (suffix) sum over the block, Hillis-Steele: log2(kBlock)
-// steps in a fixed order. excl: the exclusive sum (buf's neighbour).
-template <class A, bool SUFFIX>
-__device__ A block_scan(A v, A* buf, A& excl) {
-  const int i = threadIdx.x;
-  buf[i] = v;
-  __syncthreads();
-  for (int d = 1; d < kBlock; d <<= 1) {
-    const bool has = SUFFIX ? i + d < kBlock : i >= d;
-    const A other = has ? buf[SUFFIX ? i + d : i - d] : A(0);
-    __syncthreads();
-    if (has) v = SUFFIX ? v + other : other + v;
-    buf[i] = v;
-    __syncthreads();
-  }
-  excl = SUFFIX ? (i + 1 < kBlock ? buf[i + 1] : A(0)) : (i > 0 ? buf[i - 1] : A(0));
-  __syncthreads();
-  return v;
-}
 
 template <class T>
 __global__ void __launch_bounds__(kBlock)
@@ -136,18 +117,8 @@ __global__ void __launch_bounds__(kBlock)
     }
     __syncthreads();
     if (threadIdx.x == 0) {
-      A run(0);
-      for (std::int64_t tile = 0; tile < T_; ++tile) {
-        const A l = left_before[tile];
-        left_before[tile] = run;
-        run = run + l;
-      }
-      run = A(0);
-      for (std::int64_t tile = T_; tile-- > 0;) {
-        const A r = right_after[tile];
-        right_after[tile] = run;
-        run = run + r;
-      }
+      carry_before(left_before, T_);
+      carry_after(right_after, T_);
     }
     __syncthreads();
 

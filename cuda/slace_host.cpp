@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "cuda/host_rows.hpp"
+#include "cuda/host_scan.hpp"
 #include "cuda/slace.cuh"
 
 namespace lossoracle::cuda {
@@ -15,48 +16,11 @@ namespace lossoracle::cuda {
 using host::values_of;
 using host::widen;
 
-namespace {
-
-template <class A>
-A tree_sum(std::vector<A> v) {
-  for (std::size_t s = v.size() / 2; s > 0; s /= 2)
-    for (std::size_t t = 0; t < s; ++t) v[t] = v[t] + v[t + s];
-  return v[0];
-}
-
-// Inclusive scans, step by step as the kernel's block_scan_* run them.
-template <class A>
-std::vector<A> prefix_scan(std::vector<A> v) {
-  for (std::size_t d = 1; d < v.size(); d <<= 1) {
-    const std::vector<A> old = v;
-    for (std::size_t i = d; i < v.size(); ++i) v[i] = old[i - d] + old[i];
-  }
-  return v;
-}
-template <class A>
-std::vector<A> suffix_scan(std::vector<A> v) {
-  for (std::size_t d = 1; d < v.size(); d <<= 1) {
-    const std::vector<A> old = v;
-    for (std::size_t i = 0; i + d < v.size(); ++i) v[i] = old[i] + old[i + d];
-  }
-  return v;
-}
-
-// Exclusive prefix and suffix sums over the tiles, left to right / right to left.
-template <class A>
-std::vector<A> carry_before(const std::vector<A>& v) {
-  std::vector<A> out(v.size(), A(0));
-  for (std::size_t t = 1; t < v.size(); ++t) out[t] = out[t - 1] + v[t - 1];
-  return out;
-}
-template <class A>
-std::vector<A> carry_after(const std::vector<A>& v) {
-  std::vector<A> out(v.size(), A(0));
-  for (std::size_t t = v.size(); t-- > 1;) out[t - 1] = out[t] + v[t];
-  return out;
-}
-
-}  // namespace
+using host::carry_after;
+using host::carry_before;
+using host::prefix_scan;
+using host::suffix_scan;
+using host::tree_sum;
 
 template <class A>
 std::vector<HostOutput> slace_on_host(const LossCase& c, const Problem& p, int lanes) {

@@ -117,7 +117,8 @@ inline nlohmann::json draw_case(const std::string& loss, CaseDraw& d, int varian
       loss == "classification_mae_with_logits")
     return draw_soft_label_case(loss, d, specials);
   if (loss == "slace") return draw_slace_case(d, specials);
-  if (loss == "sord") return draw_ordinal_case(loss, d, specials);
+  if (loss == "sord" || loss == "oll" || loss == "acc_loss" || loss == "slace_prox")
+    return draw_ordinal_case(loss, d, specials);
   if (loss.rfind("misclass_", 0) == 0) return draw_misclass_case(loss, d, specials);
   if (loss == "per_pair_weighted_ce") return draw_per_pair_case(d, specials);
   static const double scales[] = {1.0, 4.0, 30.0};

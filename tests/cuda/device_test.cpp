@@ -20,6 +20,7 @@
 #include "checks/ordinal_target.hpp"
 #include "checks/slace_target.hpp"
 #include "cuda/device_case.hpp"
+#include "cuda/ordinal_groups.hpp"
 #endif
 
 namespace lossoracle {
@@ -47,6 +48,7 @@ std::vector<cuda::HostOutput> on_device(const LossCase& c) {
 // that the oracle judges the values the kernels actually receive.
 nlohmann::json rounded_to(nlohmann::json j, Dtype d) {
   const bool index_target = j["loss"] == "nll_loss" || j["loss"] == "slace" || j["loss"] == "sord" ||
+                            j["loss"] == "oll" || j["loss"] == "acc_loss" || j["loss"] == "slace_prox" ||
                             j["loss"].get<std::string>().rfind("misclass_", 0) == 0 ||
                             ((j["loss"] == "cross_entropy" || j["loss"] == "unit_scaled_cross_entropy") &&
                              j["inputs"]["target"]["shape"] != j["inputs"]["input"]["shape"]);
@@ -185,15 +187,16 @@ TEST(CudaDeviceErrors, OutOfRangeTargetPastTheChecksIsFoundOnTheDevice) {
   }
 }
 
-// slace's, sord's and the misclass losses' targets are range-checked by
+// slace's, the ordinal family's and the misclass losses' targets are range-checked by
 // problem_from_case already; a caller of the host API may still pass a bad
 // one: the kernel flags it (lowest row), its row is NaN, and check_targets
 // reports it with the reference tier's words.
 TEST(CudaDeviceErrors, ApiOutOfRangeTargetIsReportedNotClamped) {
   LOSSORACLE_REQUIRE_DEVICE();
-  for (const std::string loss : {"slace", "sord", "misclass_a", "misclass_a_logits", "misclass_b_as_published", "misclass_b"}) {
+  for (const std::string loss : {"slace", "sord", "oll", "acc_loss", "slace_prox", "misclass_a", "misclass_a_logits",
+                                 "misclass_b_as_published", "misclass_b"}) {
     SCOPED_TRACE(loss);
-    const bool sord = loss == "sord";
+    const bool sord = loss == "sord" || loss == "oll" || loss == "acc_loss" || loss == "slace_prox";
     const bool slace = loss == "slace" || sord;
     nlohmann::json j = {{"loss", loss},
                         {"params", {{"reduction", "none"}}},
@@ -201,7 +204,17 @@ TEST(CudaDeviceErrors, ApiOutOfRangeTargetIsReportedNotClamped) {
                          {{"input", cuda_testing::tensor({3, 4}, std::vector<double>(12, 0.5))},
                           {"target", cuda_testing::tensor({3}, {1.0, 2.0, 0.0})}}}};
     if (!slace) j["inputs"]["cost_matrix"] = cuda_testing::tensor({4, 4}, std::vector<double>(16, 1.0));
+    if (loss == "slace_prox") j["inputs"]["class_counts"] = cuda_testing::tensor({4}, {1.0, 2.0, 2.0, 1.0});
     const cuda::Problem p = cuda::problem_from_case(testing_support::resolved_case(j));
+    // slace_prox's group table, uploaded as a caller of the host API would.
+    const cuda::OrdinalGroupTable table = cuda::ordinal_group_table(p, {}, {1.0, 2.0, 2.0, 1.0});
+    void *dgroups = nullptr, *dlabels = nullptr;
+    if (!table.groups.empty()) {
+      ASSERT_EQ(cudaMalloc(&dgroups, table.groups.size() * 4), cudaSuccess);
+      ASSERT_EQ(cudaMalloc(&dlabels, table.labels.size() * 8), cudaSuccess);
+      ASSERT_EQ(cudaMemcpy(dgroups, table.groups.data(), table.groups.size() * 4, cudaMemcpyHostToDevice), cudaSuccess);
+      ASSERT_EQ(cudaMemcpy(dlabels, table.labels.data(), table.labels.size() * 8, cudaMemcpyHostToDevice), cudaSuccess);
+    }
     const std::vector<std::int64_t> bad{1, slace ? 7 : -5, 9};
     const std::vector<float> x(12, 0.5f), D(16, 1.0f);
     void *dx = nullptr, *dy = nullptr, *dD = nullptr, *loss_out = nullptr, *grad = nullptr, *ws = nullptr;
@@ -219,6 +232,8 @@ TEST(CudaDeviceErrors, ApiOutOfRangeTargetIsReportedNotClamped) {
     t.input = dx;
     t.target = dy;
     t.cost_matrix = dD;
+    t.ordinal_groups = static_cast<const std::int32_t*>(dgroups);
+    t.ordinal_labels = static_cast<const double*>(dlabels);
     t.loss = loss_out;
     t.grad_input = grad;
     std::string got;
@@ -232,7 +247,7 @@ TEST(CudaDeviceErrors, ApiOutOfRangeTargetIsReportedNotClamped) {
     float row[4];
     ASSERT_EQ(cudaMemcpy(row, static_cast<float*>(grad) + 4, 16, cudaMemcpyDeviceToHost), cudaSuccess);
     for (float v : row) EXPECT_TRUE(std::isnan(v)) << "the bad row's gradient must be NaN, not a clamped class's";
-    for (void* q : {dx, dy, dD, loss_out, grad, ws}) cudaFree(q);
+    for (void* q : {dx, dy, dD, loss_out, grad, ws, dgroups, dlabels}) cudaFree(q);
   }
 }
 

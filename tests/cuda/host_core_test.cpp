@@ -90,6 +90,9 @@ TEST_P(HostCoreOrdinal, MatchesOracle) {
 INSTANTIATE_TEST_SUITE_P(Configs, HostCoreOrdinal, ::testing::ValuesIn(testing_support::ordinal_configs({
                                                       "slace",
                                                       "sord",
+                                                      "oll",
+                                                      "acc_loss",
+                                                      "slace_prox",
                                                   })),
                          [](const auto& info) { return testing_support::name(info.param); });
 
@@ -127,6 +130,84 @@ TEST(HostCore, HardRowsKeepRelativeAccuracy) {
     check_case<float>(nlohmann::json::parse(text), worst, on_host<float>);
     check_case<double>(nlohmann::json::parse(text), worst, on_host<double>);
   }
+}
+
+// Hand-picked rows of oll, acc_loss and slace_prox, each in binary32 and
+// binary64, left to right and in 4 lanes.
+nlohmann::json ordinal_row(const std::string& loss, nlohmann::json params, std::int64_t N, std::int64_t C,
+                           const std::vector<double>& x, const std::vector<double>& y) {
+  nlohmann::json j{{"loss", loss}, {"params", std::move(params)}, {"inputs", nlohmann::json::object()}};
+  j["inputs"]["input"] = cuda_testing::tensor({N, C}, x);
+  j["inputs"]["target"] = cuda_testing::tensor({N}, y);
+  return j;
+}
+
+TEST(HostCore, OrdinalHardRows) {
+  using nlohmann::json;
+  std::vector<json> rows;
+  // oll: a 100-nat gap (1 - p_top = e^-100 is subnormal in binary32: O and
+  // e_k / O from the others' own statistics), an 800-nat gap (e^-800
+  // underflows binary64 too), a tie at the maximum (O >= 1), and the far
+  // class's term with p_top near 1/2.
+  rows.push_back(ordinal_row("oll", {{"reduction", "none"}, {"alpha", 1.0}}, 4, 3,
+                             {100, 0, -3, 800, 0, 1, 2, 2, 0, 0.5, 0.25, 0.5}, {2, 1, 0, 2}));
+  // C = 2 with alpha 0 (0^0 = 1: every class weighs 1), alpha 2.5 and a
+  // negative alpha (the target's weight is +inf: the loss +inf), sum.
+  rows.push_back(ordinal_row("oll", {{"reduction", "none"}, {"alpha", 0.0}, {"log_base", "10"}}, 2, 2,
+                             {0.5, -0.5, 30, -30}, {1, 0}));
+  rows.push_back(ordinal_row("oll", {{"reduction", "sum"}, {"alpha", 2.5}}, 2, 2, {3, -60, -5, 5}, {1, 1}));
+  rows.push_back(ordinal_row("oll", {{"reduction", "mean"}, {"alpha", -0.75}}, 1, 3, {1, 2, 3}, {1}));
+  // oll from probabilities: p near 1 (1 - p exact), a 1 (log 0: -inf times
+  // a positive weight, loss +inf) and a 0.
+  rows.push_back(ordinal_row("oll", {{"reduction", "none"}, {"use_logits", false}, {"alpha", 1.0}}, 2, 3,
+                             {0.99999988079071045, 1.1920928955078125e-07, 0, 1, 0, 0}, {2, 2}));
+  // oll with -inf logits beside finite ones, and a distance matrix.
+  {
+    json j = ordinal_row("oll", {{"reduction", "none"}, {"alpha", 2.0}}, 2, 3,
+                         {-INFINITY, 1, 0.5, 4, -INFINITY, -INFINITY}, {0, 1});
+    j["inputs"]["distance"] = cuda_testing::tensor({3, 3}, {0, 0.5, 3, 1, 0, 1, 2, 0.5, 0});
+    rows.push_back(j);
+  }
+  // acc_loss: a row of ties (one group: loss and gradient exactly 0), C = 1
+  // (0), an 80-nat gap against the target (acc_0 = e^-80 near binary32's
+  // smallest normal), and probabilities with acc_0 = 0 (+inf) or summing past 1.
+  {
+    json j = ordinal_row("acc_loss", {{"reduction", "none"}}, 2, 3, {1, 2, 3, -40, 40, 0}, {0, 0});
+    j["inputs"]["distance"] = cuda_testing::tensor({3, 3}, {1, 1, 1, 0, 2, 2, 2, 0, 0});
+    rows.push_back(j);
+  }
+  rows.push_back(ordinal_row("acc_loss", {{"reduction", "sum"}}, 2, 1, {5, -3}, {0, 0}));
+  rows.push_back(ordinal_row("acc_loss", {{"reduction", "none"}, {"log_base", "2"}}, 1, 4, {-40, 40, 0, 39}, {0}));
+  rows.push_back(ordinal_row("acc_loss", {{"reduction", "none"}, {"use_logits", false}}, 2, 3,
+                             {0, 0.5, 0.5, 0.25, 0.5, 0.5000000596046448}, {0, 1}));
+  // slace_prox: the paper's Figure 3b counts (A = (200, 50, 170): c3 closer
+  // than c1) at alpha 0; a zero count beside the target and equal A_c (ties),
+  // prox base 10, alpha 12.5; counts near the 2^50 total.
+  {
+    json j = ordinal_row("slace_prox", {{"reduction", "none"}, {"alpha", 0.0}, {"log_base", "10"}}, 1, 3,
+                         {0.3, 0.5, 0.2}, {1});
+    j["params"]["use_logits"] = false;
+    j["inputs"]["class_counts"] = cuda_testing::tensor({3}, {100, 50, 70});
+    rows.push_back(j);
+    json k = ordinal_row("slace_prox", {{"reduction", "mean"}, {"alpha", 12.5}, {"prox_log_base", "10"}}, 2, 5,
+                         {1, 2, 3, 4, 5, 30, -30, 0, 0, 0}, {2, 0});
+    k["inputs"]["class_counts"] = cuda_testing::tensor({5}, {3, 0, 2, 0, 3});
+    rows.push_back(k);
+    json l = ordinal_row("slace_prox", {{"reduction", "sum"}, {"alpha", 0.5}, {"prox_log_base", "2"}}, 1, 3,
+                         {0, 1, 2}, {1});
+    l["inputs"]["class_counts"] = cuda_testing::tensor({3}, {0x1p48, 1, 0x1p48});
+    rows.push_back(l);
+  }
+  double worst = 0;
+  for (const json& j : rows)
+    for (int lanes : {1, 4}) {
+      auto on = [lanes](auto tag) {
+        return [lanes](const LossCase& c) { return cuda::evaluate_on_host<decltype(tag)>(c, lanes); };
+      };
+      check_case<float>(j, worst, on(float{}));
+      check_case<double>(j, worst, on(double{}));
+    }
+  std::printf("ordinal hard rows: worst error %.2f ulps of scale\n", worst);
 }
 
 // A class index outside [0, C) is an error with the reference tier's words

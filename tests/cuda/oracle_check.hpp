@@ -51,6 +51,8 @@ inline std::vector<double> term_scales(const LossCase& c, const reference::Oracl
     return label_smoothing_term_scales(c, a, output);
   if (c.loss == "slace") return slace_term_scales(c, output);
   if (c.loss == "sord") return sord_term_scales(c, output);
+  if (c.loss == "oll") return oll_term_scales(c, output);
+  if (c.loss == "acc_loss" || c.loss == "slace_prox") return accumulating_term_scales(c, output);
   if (c.loss.rfind("misclass_", 0) == 0) return misclass_scales(c, a, output);
   if (c.loss == "per_pair_weighted_ce") return per_pair_scales(c, output);
   std::vector<double> s;
