@@ -206,10 +206,7 @@ __global__ void __launch_bounds__(kBlock)
   extern __shared__ __align__(16) unsigned char carries_raw[];
   const std::int64_t C = p.classes;
   const std::int64_t max_tiles = (C + kBlock - 1) / kBlock;
-  A* mass_before = reinterpret_cast<A*>(carries_raw);
-  A* mass_after = mass_before + max_tiles;
-  A* left_before = mass_after + max_tiles;
-  A* right_after = left_before + max_tiles;
+  A* carries = reinterpret_cast<A*>(carries_raw);
   const T* x = static_cast<const T*>(t.x);
   const A divisor = A(p.divisor);
   const SlaceCall<A> terms_call = accumulating_terms_call<A>(call.use_logits);
@@ -235,69 +232,23 @@ __global__ void __launch_bounds__(kBlock)
       for (std::int64_t i = 0; i < G.size(h); ++i) m = m + p_at(G.member(h, i));
       return m;
     };
-    const std::int64_t H = G.count(), T_ = (H + kBlock - 1) / kBlock;
+    const std::int64_t H = G.count();
 
-    // Phase A: tile masses, then their carries (slace's order).
-    for (std::int64_t tile = 0; tile < T_; ++tile) {
-      const A m = block_merge(mass(tile * kBlock + threadIdx.x), buf, Sum<A>{});
-      if (threadIdx.x == 0) mass_before[tile] = mass_after[tile] = m;
-    }
-    __syncthreads();
-    if (threadIdx.x == 0) {
-      carry_before(mass_before, T_);
-      carry_after(mass_after, T_);
-    }
-    __syncthreads();
-
-    auto terms_of = [&](std::int64_t tile) {
-      const std::int64_t h = tile * kBlock + threadIdx.x;
-      const A m = mass(h);
-      A pre_excl, suf_excl;
-      const A pre = block_scan<A, false>(m, buf, pre_excl);
-      block_scan<A, true>(m, buf, suf_excl);
-      if (h >= H) return SlaceGroupTerms<A>{A(0), A(0), A(0)};
-      const A acc = mass_before[tile] + pre;
-      const A tail = mass_after[tile] + suf_excl;
-      return slace_group_terms(terms_call, static_cast<int>(G.size(h)), ordinal_group_label<A>(call, C, y, h), acc,
-                               tail, s);
-    };
-
-    // Phase B: the loss and the tiles' backward sums.
-    A terms(0);
-    for (std::int64_t tile = 0; tile < T_; ++tile) {
-      const SlaceGroupTerms<A> tt = terms_of(tile);
-      terms = terms + block_merge(tt.loss_term, buf, Sum<A>{});
-      const A l = block_merge(tt.left, buf, Sum<A>{});
-      const A r = block_merge(tt.right, buf, Sum<A>{});
-      if (threadIdx.x == 0) {
-        left_before[tile] = l;
-        right_after[tile] = r;
-      }
-    }
-    __syncthreads();
-    if (threadIdx.x == 0) {
-      carry_before(left_before, T_);
-      carry_after(right_after, T_);
-    }
-    __syncthreads();
-
-    // Phase C: the gradient; a group's classes are read and written by the
-    // thread holding it only (the gradient may overwrite x).
-    for (std::int64_t tile = 0; tile < T_; ++tile) {
-      const std::int64_t h = tile * kBlock + threadIdx.x;
-      const SlaceGroupTerms<A> tt = terms_of(tile);
-      A left_excl, right_excl;
-      block_scan<A, false>(tt.left, buf, left_excl);
-      const A right_incl = block_scan<A, true>(tt.right, buf, right_excl);
-      if (h < H && t.grad) {
-        const A left = left_before[tile] + left_excl;
-        const A right = right_after[tile] + right_incl;
-        for (std::int64_t i = 0; i < G.size(h); ++i) {
-          const std::int64_t k = G.member(h, i);
-          store_to(static_cast<T*>(t.grad) + row * C + k, slace_grad(terms_call, sm, load_as<A>(xr + k), right, left));
-        }
-      }
-    }
+    // A group's classes are read and written by the thread holding it only
+    // (the gradient may overwrite x).
+    const A terms = grouped_row<A>(
+        H, max_tiles, buf, carries, mass,
+        [&](std::int64_t h, A acc, A tail) {
+          return slace_group_terms(terms_call, static_cast<int>(G.size(h)), ordinal_group_label<A>(call, C, y, h),
+                                   acc, tail, s);
+        },
+        [&](std::int64_t h, A right, A left) {
+          if (!t.grad) return;
+          for (std::int64_t i = 0; i < G.size(h); ++i) {
+            const std::int64_t k = G.member(h, i);
+            store_to(static_cast<T*>(t.grad) + row * C + k, slace_grad(terms_call, sm, load_as<A>(xr + k), right, left));
+          }
+        });
     store_row_loss<T>(row, in_base(call, A(-terms)), p, t, w);
     __syncthreads();
   }

@@ -180,69 +180,18 @@ std::vector<HostOutput> accumulating_on_host(const LossCase& c, const Problem& p
       for (std::int64_t i = 0; i < G.size(h); ++i) m = m + p_at(G.member(h, i));
       return m;
     };
-    const std::int64_t H = G.count(), T = (H + L - 1) / L;
-    auto tile_values = [&](std::int64_t t, auto f) {
-      std::vector<A> v(static_cast<std::size_t>(L), A(0));
-      for (std::int64_t i = 0; i < L; ++i)
-        if (t * L + i < H) v[i] = f(t * L + i);
-      return v;
-    };
-
-    // Phase A: group masses per tile.
-    std::vector<A> tile_mass(static_cast<std::size_t>(T));
-    for (std::int64_t t = 0; t < T; ++t) tile_mass[t] = tree_sum(tile_values(t, mass));
-    const std::vector<A> mass_before = carry_before(tile_mass), mass_after = carry_after(tile_mass);
-
-    auto tile_terms = [&](std::int64_t t) {
-      const std::vector<A> m = tile_values(t, mass);
-      const std::vector<A> pre = prefix_scan(m), suf = suffix_scan(m);
-      std::vector<SlaceGroupTerms<A>> out(static_cast<std::size_t>(L), SlaceGroupTerms<A>{A(0), A(0), A(0)});
-      for (std::int64_t i = 0; i < L && t * L + i < H; ++i) {
-        const std::int64_t h = t * L + i;
-        const A acc = mass_before[t] + pre[i];
-        const A tail = mass_after[t] + (i + 1 < L ? suf[i + 1] : A(0));
-        out[i] = slace_group_terms(terms_call, static_cast<int>(G.size(h)), ordinal_group_label<A>(call, C, y, h), acc,
+    const A terms = host::grouped_row<A>(
+        G.count(), L, mass,
+        [&](std::int64_t h, A acc, A tail) {
+          return slace_group_terms(terms_call, static_cast<int>(G.size(h)), ordinal_group_label<A>(call, C, y, h), acc,
                                    tail, s);
-      }
-      return out;
-    };
-
-    // Phase B: the loss and each tile's backward sums.
-    A terms(0);
-    std::vector<A> tile_left(static_cast<std::size_t>(T)), tile_right(static_cast<std::size_t>(T));
-    for (std::int64_t t = 0; t < T; ++t) {
-      const auto tt = tile_terms(t);
-      std::vector<A> l(L), lf(L), rt(L);
-      for (std::int64_t i = 0; i < L; ++i) {
-        l[i] = tt[i].loss_term;
-        lf[i] = tt[i].left;
-        rt[i] = tt[i].right;
-      }
-      terms = terms + tree_sum(l);
-      tile_left[t] = tree_sum(lf);
-      tile_right[t] = tree_sum(rt);
-    }
-    const std::vector<A> left_before = carry_before(tile_left), right_after = carry_after(tile_right);
-
-    // Phase C: each class's gradient.
-    for (std::int64_t t = 0; t < T; ++t) {
-      const auto tt = tile_terms(t);
-      std::vector<A> lf(L), rt(L);
-      for (std::int64_t i = 0; i < L; ++i) {
-        lf[i] = tt[i].left;
-        rt[i] = tt[i].right;
-      }
-      const std::vector<A> lpre = prefix_scan(lf), rsuf = suffix_scan(rt);
-      for (std::int64_t i = 0; i < L && t * L + i < H; ++i) {
-        const std::int64_t h = t * L + i;
-        const A left = left_before[t] + (i > 0 ? lpre[i - 1] : A(0));
-        const A right = right_after[t] + rsuf[i];
-        for (std::int64_t j = 0; j < G.size(h); ++j) {
-          const std::int64_t k = G.member(h, j);
-          grad[n * C + k] = slace_grad(terms_call, sm, row[k], right, left);
-        }
-      }
-    }
+        },
+        [&](std::int64_t h, A right, A left) {
+          for (std::int64_t j = 0; j < G.size(h); ++j) {
+            const std::int64_t k = G.member(h, j);
+            grad[n * C + k] = slace_grad(terms_call, sm, row[k], right, left);
+          }
+        });
     row_loss[n] = in_base(call, A(-terms));
   }
   return outputs(p, row_loss, grad);

@@ -49,4 +49,74 @@ __device__ void carry_after(A* v, std::int64_t tiles) {
   }
 }
 
+// A row whose classes fall in H groups ordered by distance to the target
+// (slace, acc_loss, slace_prox), thread i holding group tile * kBlock + i.
+// Phase A: each tile's mass (`mass(h)`) and the tiles' carries. Phase B:
+// acc_h (the mass up to and including h) and tail_h (after h) by carry plus
+// scan, each group's terms `terms(h, acc_h, tail_h)` (a SlaceGroupTerms),
+// the loss terms' sum and the tiles' backward sums. Phase C: `grad(h, right,
+// left)`, right the right terms from h on, left the left terms before h.
+// carries: 4 * max_tiles values in shared memory; returns the loss terms'
+// sum (every thread). cuda/host_scan.hpp's grouped_row is its CPU mirror.
+template <class A, class Mass, class Terms, class Grad>
+__device__ A grouped_row(std::int64_t H, std::int64_t max_tiles, A* buf, A* carries, Mass mass, Terms terms,
+                         Grad grad) {
+  A* mass_before = carries;
+  A* mass_after = mass_before + max_tiles;
+  A* left_before = mass_after + max_tiles;
+  A* right_after = left_before + max_tiles;
+  const std::int64_t tiles = (H + kBlock - 1) / kBlock;
+  auto mass_at = [&](std::int64_t h) { return h < H ? mass(h) : A(0); };
+
+  for (std::int64_t tile = 0; tile < tiles; ++tile) {
+    const A m = block_merge(mass_at(tile * kBlock + threadIdx.x), buf, Sum<A>{});
+    if (threadIdx.x == 0) mass_before[tile] = mass_after[tile] = m;
+  }
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    carry_before(mass_before, tiles);
+    carry_after(mass_after, tiles);
+  }
+  __syncthreads();
+
+  using Terms_ = decltype(terms(std::int64_t(0), A(0), A(0)));
+  auto terms_of = [&](std::int64_t tile) {
+    const std::int64_t h = tile * kBlock + threadIdx.x;
+    const A m = mass_at(h);
+    A pre_excl, suf_excl;
+    const A pre = block_scan<A, false>(m, buf, pre_excl);
+    block_scan<A, true>(m, buf, suf_excl);
+    if (h >= H) return Terms_{A(0), A(0), A(0)};
+    return terms(h, mass_before[tile] + pre, mass_after[tile] + suf_excl);
+  };
+
+  A loss_terms(0);
+  for (std::int64_t tile = 0; tile < tiles; ++tile) {
+    const Terms_ tt = terms_of(tile);
+    loss_terms = loss_terms + block_merge(tt.loss_term, buf, Sum<A>{});
+    const A l = block_merge(tt.left, buf, Sum<A>{});
+    const A r = block_merge(tt.right, buf, Sum<A>{});
+    if (threadIdx.x == 0) {
+      left_before[tile] = l;
+      right_after[tile] = r;
+    }
+  }
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    carry_before(left_before, tiles);
+    carry_after(right_after, tiles);
+  }
+  __syncthreads();
+
+  for (std::int64_t tile = 0; tile < tiles; ++tile) {
+    const std::int64_t h = tile * kBlock + threadIdx.x;
+    const Terms_ tt = terms_of(tile);
+    A left_excl, right_excl;
+    block_scan<A, false>(tt.left, buf, left_excl);
+    const A right_incl = block_scan<A, true>(tt.right, buf, right_excl);
+    if (h < H) grad(h, right_after[tile] + right_incl, left_before[tile] + left_excl);
+  }
+  return loss_terms;
+}
+
 }  // namespace lossoracle::cuda::kernels

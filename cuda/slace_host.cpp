@@ -16,10 +16,6 @@ namespace lossoracle::cuda {
 using host::values_of;
 using host::widen;
 
-using host::carry_after;
-using host::carry_before;
-using host::prefix_scan;
-using host::suffix_scan;
 using host::tree_sum;
 
 template <class A>
@@ -53,70 +49,23 @@ std::vector<HostOutput> slace_on_host(const LossCase& c, const Problem& p, int l
       return (lo >= 0 ? p_at(lo) : A(0)) + (hi >= 0 ? p_at(hi) : A(0));
     };
     const std::int64_t H = G.count(), T = (H + L - 1) / L;
-    auto tile_values = [&](std::int64_t t, auto f) {
-      std::vector<A> v(static_cast<std::size_t>(L), A(0));
-      for (std::int64_t i = 0; i < L; ++i)
-        if (t * L + i < H) v[i] = f(t * L + i);
-      return v;
-    };
 
-    // Phase A: group masses per tile, and Z = sum_h n_h exp(-alpha h).
-    std::vector<A> tile_mass(static_cast<std::size_t>(T));
+    // Z = sum_h n_h exp(-alpha h) by tiles, then the groups' three phases.
     A Z(0);
     for (std::int64_t t = 0; t < T; ++t) {
-      tile_mass[t] = tree_sum(tile_values(t, mass));
-      Z = Z + tree_sum(tile_values(t, [&](std::int64_t h) { return A(G.size(h)) * slace_label(call, G, h); }));
+      std::vector<A> z(static_cast<std::size_t>(L), A(0));
+      for (std::int64_t i = 0; i < L && t * L + i < H; ++i) z[i] = A(G.size(t * L + i)) * slace_label(call, G, t * L + i);
+      Z = Z + tree_sum(z);
     }
-    const std::vector<A> mass_before = carry_before(tile_mass), mass_after = carry_after(tile_mass);
-
-    // acc_h and tail_h of tile t's groups, then each group's terms.
-    auto tile_terms = [&](std::int64_t t) {
-      const std::vector<A> m = tile_values(t, mass);
-      const std::vector<A> pre = prefix_scan(m), suf = suffix_scan(m);
-      std::vector<SlaceGroupTerms<A>> out(static_cast<std::size_t>(L), SlaceGroupTerms<A>{A(0), A(0), A(0)});
-      for (std::int64_t i = 0; i < L && t * L + i < H; ++i) {
-        const std::int64_t h = t * L + i;
-        const A acc = mass_before[t] + pre[i];
-        const A tail = mass_after[t] + (i + 1 < L ? suf[i + 1] : A(0));
-        out[i] = slace_group_terms(call, G.size(h), slace_label(call, G, h) / Z, acc, tail, s_w);
-      }
-      return out;
-    };
-
-    // Phase B: the loss and each tile's backward sums.
-    A terms(0);
-    std::vector<A> tile_left(static_cast<std::size_t>(T)), tile_right(static_cast<std::size_t>(T));
-    for (std::int64_t t = 0; t < T; ++t) {
-      const auto tt = tile_terms(t);
-      std::vector<A> l(L), lf(L), rt(L);
-      for (std::int64_t i = 0; i < L; ++i) {
-        l[i] = tt[i].loss_term;
-        lf[i] = tt[i].left;
-        rt[i] = tt[i].right;
-      }
-      terms = terms + tree_sum(l);
-      tile_left[t] = tree_sum(lf);
-      tile_right[t] = tree_sum(rt);
-    }
-    const std::vector<A> left_before = carry_before(tile_left), right_after = carry_after(tile_right);
-
-    // Phase C: each class's gradient.
-    for (std::int64_t t = 0; t < T; ++t) {
-      const auto tt = tile_terms(t);
-      std::vector<A> lf(L), rt(L);
-      for (std::int64_t i = 0; i < L; ++i) {
-        lf[i] = tt[i].left;
-        rt[i] = tt[i].right;
-      }
-      const std::vector<A> lpre = prefix_scan(lf), rsuf = suffix_scan(rt);
-      for (std::int64_t i = 0; i < L && t * L + i < H; ++i) {
-        const std::int64_t h = t * L + i;
-        const A left = left_before[t] + (i > 0 ? lpre[i - 1] : A(0));
-        const A right = right_after[t] + rsuf[i];
-        for (const std::int64_t k : {G.lo(h), G.hi(h)})
-          if (k >= 0) grad[n * C + k] = slace_grad(call, sm, row[k], right, left);
-      }
-    }
+    const A terms = host::grouped_row<A>(
+        H, L, mass,
+        [&](std::int64_t h, A acc, A tail) {
+          return slace_group_terms(call, G.size(h), slace_label(call, G, h) / Z, acc, tail, s_w);
+        },
+        [&](std::int64_t h, A right, A left) {
+          for (const std::int64_t k : {G.lo(h), G.hi(h)})
+            if (k >= 0) grad[n * C + k] = slace_grad(call, sm, row[k], right, left);
+        });
     row_loss[n] = slace_row_loss(terms, w_y);
   }
 
