@@ -38,6 +38,52 @@ struct Sum {
   __device__ A operator()(A a, A b) const { return a + b; }
 };
 
+// For the one-block-per-row kernels with a class index per row (slace, the
+// ordinal family): a target outside [0, C) is reported through the error
+// word (the smallest row wins) and makes the row NaN, never clamped; true
+// when it did.
+template <class T>
+__device__ bool bad_target_row(std::int64_t row, std::int64_t y, const launch::RowProblem& p,
+                               const launch::RowTensors& t, const launch::Workspace& w) {
+  using A = acc_t<T>;
+  if (y >= 0 && y < p.classes) return false;
+  const A nan = quiet_nan<A>();
+  if (threadIdx.x == 0) {
+    atomicMin(w.error, static_cast<unsigned long long>(row));
+    if (t.per_position) store_to(static_cast<T*>(t.per_position) + row, nan);
+    if (p.reduce) static_cast<A*>(w.row_loss)[row] = nan;
+  }
+  if (t.grad)
+    for (std::int64_t k = threadIdx.x; k < p.classes; k += kBlock)
+      store_to(static_cast<T*>(t.grad) + row * p.classes + k, nan);
+  return true;
+}
+
+// The row's cotangent: grad_output's (per row or one for all), else 1.
+template <class T>
+__device__ acc_t<T> row_cotangent(std::int64_t row, const launch::RowProblem& p, const launch::RowTensors& t) {
+  using A = acc_t<T>;
+  return t.grad_output ? load_as<A>(static_cast<const T*>(t.grad_output) + (p.grad_output_per_row ? row : 0)) : A(1);
+}
+
+// The row's loss, by thread 0: to per_position and, when reduced, the workspace.
+template <class T>
+__device__ void store_row_loss(std::int64_t row, acc_t<T> l, const launch::RowProblem& p, const launch::RowTensors& t,
+                               const launch::Workspace& w) {
+  if (threadIdx.x != 0) return;
+  if (t.per_position) store_to(static_cast<T*>(t.per_position) + row, l);
+  if (p.reduce) static_cast<acc_t<T>*>(w.row_loss)[row] = l;
+}
+
+// The softmax statistics of one contiguous row of C values: strided over
+// the block, merged by the fixed tree (buf: kBlock statistics).
+template <class T, class A>
+__device__ SoftmaxStats<A> block_row_stats(const T* xr, std::int64_t C, SoftmaxStats<A>* buf) {
+  SoftmaxStats<A> mine;
+  for (std::int64_t k = threadIdx.x; k < C; k += kBlock) mine.push(load_as<A>(xr + k));
+  return block_merge(mine, buf, [](const SoftmaxStats<A>& a, const SoftmaxStats<A>& b) { return SoftmaxStats<A>::merge(a, b); });
+}
+
 // Reads the row's per-call inputs (target, weight, cotangent); an
 // out-of-range class index is reported through the error word (the smallest
 // such position wins, so the report does not depend on scheduling) and

@@ -30,32 +30,16 @@ __global__ void __launch_bounds__(kBlock)
   const std::int64_t C = p.classes;
   const T* x = static_cast<const T*>(t.x);
   const A divisor = A(p.divisor);
-  const A nan = quiet_nan<A>();
   auto merge_stats = [](const auto& a, const auto& b) { return std::decay_t<decltype(a)>::merge(a, b); };
 
   for (std::int64_t row = blockIdx.x; row < p.rows; row += gridDim.x) {
     const T* xr = x + row * C;
     const std::int64_t y = t.target[row];
-    if (y < 0 || y >= C) {  // never clamped: flagged, and the row is NaN
-      if (threadIdx.x == 0) {
-        atomicMin(w.error, static_cast<unsigned long long>(row));
-        if (t.per_position) store_to(static_cast<T*>(t.per_position) + row, nan);
-        if (p.reduce) static_cast<A*>(w.row_loss)[row] = nan;
-      }
-      if (t.grad)
-        for (std::int64_t k = threadIdx.x; k < C; k += kBlock) store_to(static_cast<T*>(t.grad) + row * C + k, nan);
-      continue;
-    }
-    const A g = t.grad_output ? load_as<A>(static_cast<const T*>(t.grad_output) + (p.grad_output_per_row ? row : 0))
-                              : A(1);
-    const A g_base = in_base(call, A(g / divisor));
+    if (bad_target_row<T>(row, y, p, t, w)) continue;
+    const A g_base = in_base(call, A(row_cotangent<T>(row, p, t) / divisor));
 
     SoftmaxRow<A> sm{};
-    if (call.use_logits) {
-      SoftmaxStats<A> mine;
-      for (std::int64_t k = threadIdx.x; k < C; k += kBlock) mine.push(load_as<A>(xr + k));
-      sm = softmax_row(block_merge(mine, xstats, merge_stats));
-    }
+    if (call.use_logits) sm = softmax_row(block_row_stats(xr, C, xstats));
     SoftmaxStats<double> qmine;
     for (std::int64_t k = threadIdx.x; k < C; k += kBlock) qmine.push(sord_label_arg(call, C, y, k));
     const SoftmaxRow<double> lab = softmax_row(block_merge(qmine, qstats, merge_stats));
@@ -68,47 +52,11 @@ __global__ void __launch_bounds__(kBlock)
       for (std::int64_t k = threadIdx.x; k < C; k += kBlock)
         store_to(static_cast<T*>(t.grad) + row * C + k,
                  sord_grad(call, sm, sord_label<A>(lab, sord_label_arg(call, C, y, k)), load_as<A>(xr + k), g_base));
-    if (threadIdx.x == 0) {
-      const A l = in_base(call, A(-terms));
-      if (t.per_position) store_to(static_cast<T*>(t.per_position) + row, l);
-      if (p.reduce) static_cast<A*>(w.row_loss)[row] = l;
-    }
+    store_row_loss<T>(row, in_base(call, A(-terms)), p, t, w);
     __syncthreads();
   }
 }
 
-
-// Flags a target outside [0, C) and makes its row NaN; true when it did.
-template <class T>
-__device__ bool bad_ordinal_row(std::int64_t row, std::int64_t y, const launch::RowProblem& p,
-                                const launch::RowTensors& t, const launch::Workspace& w) {
-  using A = acc_t<T>;
-  if (y >= 0 && y < p.classes) return false;
-  const A nan = quiet_nan<A>();
-  if (threadIdx.x == 0) {
-    atomicMin(w.error, static_cast<unsigned long long>(row));
-    if (t.per_position) store_to(static_cast<T*>(t.per_position) + row, nan);
-    if (p.reduce) static_cast<A*>(w.row_loss)[row] = nan;
-  }
-  if (t.grad)
-    for (std::int64_t k = threadIdx.x; k < p.classes; k += kBlock)
-      store_to(static_cast<T*>(t.grad) + row * p.classes + k, nan);
-  return true;
-}
-
-template <class T>
-__device__ acc_t<T> row_cotangent(std::int64_t row, const launch::RowProblem& p, const launch::RowTensors& t) {
-  using A = acc_t<T>;
-  return t.grad_output ? load_as<A>(static_cast<const T*>(t.grad_output) + (p.grad_output_per_row ? row : 0)) : A(1);
-}
-
-template <class T>
-__device__ void store_row_loss(std::int64_t row, acc_t<T> l, const launch::RowProblem& p, const launch::RowTensors& t,
-                               const launch::Workspace& w) {
-  if (threadIdx.x != 0) return;
-  if (t.per_position) store_to(static_cast<T*>(t.per_position) + row, l);
-  if (p.reduce) static_cast<acc_t<T>*>(w.row_loss)[row] = l;
-}
 
 template <class T>
 __global__ void __launch_bounds__(kBlock)
@@ -130,14 +78,12 @@ __global__ void __launch_bounds__(kBlock)
   for (std::int64_t row = blockIdx.x; row < p.rows; row += gridDim.x) {
     const T* xr = x + row * C;
     const std::int64_t y = t.target[row];
-    if (bad_ordinal_row<T>(row, y, p, t, w)) continue;
+    if (bad_target_row<T>(row, y, p, t, w)) continue;
     const A g_base = in_base(call, A(row_cotangent<T>(row, p, t) / divisor));
 
     OllRow<A> r{};
     if (call.use_logits) {
-      SoftmaxStats<A> mine;
-      for (std::int64_t k = threadIdx.x; k < C; k += kBlock) mine.push(load_as<A>(xr + k));
-      const SoftmaxStats<A> all = block_merge(mine, stats, merge_stats);
+      const SoftmaxStats<A> all = block_row_stats(xr, C, stats);
       std::int64_t first = C;
       for (std::int64_t k = threadIdx.x; k < C && first == C; k += kBlock)
         if (load_as<A>(xr + k) == all.max) first = k;
@@ -214,18 +160,12 @@ __global__ void __launch_bounds__(kBlock)
   for (std::int64_t row = blockIdx.x; row < p.rows; row += gridDim.x) {
     const T* xr = x + row * C;
     const std::int64_t y = t.target[row];
-    if (bad_ordinal_row<T>(row, y, p, t, w)) continue;
+    if (bad_target_row<T>(row, y, p, t, w)) continue;
     const OrdinalGroups G = ordinal_groups(call, C, y);
     const A s = in_base(call, A(row_cotangent<T>(row, p, t) / divisor));
 
     SoftmaxRow<A> sm{};
-    if (call.use_logits) {
-      SoftmaxStats<A> mine;
-      for (std::int64_t k = threadIdx.x; k < C; k += kBlock) mine.push(load_as<A>(xr + k));
-      sm = softmax_row(block_merge(mine, stats, [](const SoftmaxStats<A>& a, const SoftmaxStats<A>& b) {
-        return SoftmaxStats<A>::merge(a, b);
-      }));
-    }
+    if (call.use_logits) sm = softmax_row(block_row_stats(xr, C, stats));
     auto p_at = [&](std::int64_t k) { return call.use_logits ? sm.p(load_as<A>(xr + k)) : load_as<A>(xr + k); };
     auto mass = [&](std::int64_t h) {
       A m(0);

@@ -30,35 +30,17 @@ __global__ void __launch_bounds__(kBlock)
   const T* x = static_cast<const T*>(t.x);
   const T* weight = static_cast<const T*>(t.weight);
   const A divisor = A(p.divisor);
-  const A nan = quiet_nan<A>();
 
   for (std::int64_t row = blockIdx.x; row < p.rows; row += gridDim.x) {
     const T* xr = x + row * C;
     const std::int64_t y = t.target[row];
-    if (y < 0 || y >= C) {  // never clamped: flagged, and the row is NaN
-      if (threadIdx.x == 0) {
-        atomicMin(w.error, static_cast<unsigned long long>(row));
-        if (t.per_position) store_to(static_cast<T*>(t.per_position) + row, nan);
-        if (p.reduce) static_cast<A*>(w.row_loss)[row] = nan;
-      }
-      if (t.grad)
-        for (std::int64_t k = threadIdx.x; k < C; k += kBlock) store_to(static_cast<T*>(t.grad) + row * C + k, nan);
-      continue;
-    }
+    if (bad_target_row<T>(row, y, p, t, w)) continue;
     const SlaceGroups G = slace_groups(C, y);
     const A w_y = weight ? load_as<A>(weight + y) : A(1);
-    const A g = t.grad_output ? load_as<A>(static_cast<const T*>(t.grad_output) + (p.grad_output_per_row ? row : 0))
-                              : A(1);
-    const A s_w = (g / divisor) * w_y;
+    const A s_w = (row_cotangent<T>(row, p, t) / divisor) * w_y;
 
     SoftmaxRow<A> sm{};
-    if (call.use_logits) {
-      SoftmaxStats<A> mine;
-      for (std::int64_t k = threadIdx.x; k < C; k += kBlock) mine.push(load_as<A>(xr + k));
-      sm = softmax_row(block_merge(mine, stats, [](const SoftmaxStats<A>& a, const SoftmaxStats<A>& b) {
-        return SoftmaxStats<A>::merge(a, b);
-      }));
-    }
+    if (call.use_logits) sm = softmax_row(block_row_stats(xr, C, stats));
     auto p_at = [&](std::int64_t k) { return call.use_logits ? sm.p(load_as<A>(xr + k)) : load_as<A>(xr + k); };
     auto mass = [&](std::int64_t h) {
       const std::int64_t lo = G.lo(h), hi = G.hi(h);
@@ -87,11 +69,7 @@ __global__ void __launch_bounds__(kBlock)
           if (lo >= 0) store_to(static_cast<T*>(t.grad) + row * C + lo, glo);
           if (hi >= 0) store_to(static_cast<T*>(t.grad) + row * C + hi, ghi);
         });
-    if (threadIdx.x == 0) {
-      const A l = slace_row_loss(terms, w_y);
-      if (t.per_position) store_to(static_cast<T*>(t.per_position) + row, l);
-      if (p.reduce) static_cast<A*>(w.row_loss)[row] = l;
-    }
+    store_row_loss<T>(row, slace_row_loss(terms, w_y), p, t, w);
     __syncthreads();
   }
 }
