@@ -107,11 +107,9 @@ std::vector<HostOutput> per_pair_weighted_ce_on_host(const LossCase& c, const Pr
     for (std::int64_t j = 0; j < C; ++j) grad[n * C + j] = per_pair_grad(sm, xr[j], G[j], G_sum);
     row_loss[n] = -tree(loss_part);
   }
-  const std::vector<A> loss = host::reduced_loss(p, row_loss, divisor);
-  return {{"loss", p.loss_shape(), widen(loss)},
-          {"per_position", p.position_shape, widen(row_loss)},
-          {"grad_input", p.input_shape, widen(grad)},
-          {"grad_target", p.target_shape, widen(grad_target)}};
+  std::vector<HostOutput> out = host::row_loss_outputs(p, row_loss, grad, divisor);
+  out.push_back({"grad_target", p.target_shape, widen(grad_target)});
+  return out;
 }
 
 template std::vector<HostOutput> per_pair_weighted_ce_on_host<float>(const LossCase&, const Problem&, int);

@@ -70,6 +70,16 @@ std::vector<A> reduced_loss(const Problem& p, const std::vector<A>& terms, A div
   return {p.reduction == Reduction::sum ? total : total / divisor};
 }
 
+// loss (reduced as above), per_position and grad_input of a loss with one
+// term per row of the input.
+template <class A>
+std::vector<HostOutput> row_loss_outputs(const Problem& p, const std::vector<A>& row_loss, const std::vector<A>& grad,
+                                         A divisor) {
+  return {{"loss", p.loss_shape(), widen(reduced_loss(p, row_loss, divisor))},
+          {"per_position", p.position_shape, widen(row_loss)},
+          {"grad_input", p.input_shape, widen(grad)}};
+}
+
 // Class indices as the kernels read them: one outside [0, C) that is not
 // ignore_index is an error with the reference tier's words, never clamped.
 inline std::vector<std::int64_t> checked_targets(const Problem& p, const LossCase& c) {

@@ -22,7 +22,6 @@ using host::suffix_scan;
 using host::tree;
 using host::tree_sum;
 using host::values_of;
-using host::widen;
 
 namespace {
 
@@ -31,14 +30,6 @@ auto stats_merge = [](const auto& a, const auto& b) { return std::decay_t<declty
 template <class A>
 A divisor_of(const Problem& p) {
   return p.reduction == Reduction::mean ? A(static_cast<double>(p.outer)) : A(1);
-}
-
-template <class A>
-std::vector<HostOutput> outputs(const Problem& p, const std::vector<A>& row_loss, const std::vector<A>& grad) {
-  const std::vector<A> loss = host::reduced_loss(p, row_loss, divisor_of<A>(p));
-  return {{"loss", p.loss_shape(), widen(loss)},
-          {"per_position", p.position_shape, widen(row_loss)},
-          {"grad_input", p.input_shape, widen(grad)}};
 }
 
 const std::vector<double>& values_or_empty(const LossCase& c, const char* name) {
@@ -80,7 +71,7 @@ std::vector<HostOutput> sord_on_host(const LossCase& c, const Problem& p, int la
     row_loss[n] = in_base(call, A(-tree_sum(terms)));
     for (std::int64_t k = 0; k < C; ++k) grad[n * C + k] = sord_grad(call, sm, q_at(k), row[k], g_base);
   }
-  return outputs(p, row_loss, grad);
+  return host::row_loss_outputs(p, row_loss, grad, divisor);
 }
 
 template <class A>
@@ -144,7 +135,7 @@ std::vector<HostOutput> oll_on_host(const LossCase& c, const Problem& p, int lan
       }
     }
   }
-  return outputs(p, row_loss, grad);
+  return host::row_loss_outputs(p, row_loss, grad, divisor);
 }
 
 template <class A>
@@ -194,7 +185,7 @@ std::vector<HostOutput> accumulating_on_host(const LossCase& c, const Problem& p
         });
     row_loss[n] = in_base(call, A(-terms));
   }
-  return outputs(p, row_loss, grad);
+  return host::row_loss_outputs(p, row_loss, grad, divisor);
 }
 
 template std::vector<HostOutput> sord_on_host<float>(const LossCase&, const Problem&, int);

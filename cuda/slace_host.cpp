@@ -14,7 +14,6 @@
 namespace lossoracle::cuda {
 
 using host::values_of;
-using host::widen;
 
 using host::tree_sum;
 
@@ -69,10 +68,7 @@ std::vector<HostOutput> slace_on_host(const LossCase& c, const Problem& p, int l
     row_loss[n] = slace_row_loss(terms, w_y);
   }
 
-  const std::vector<A> loss = host::reduced_loss(p, row_loss, divisor);
-  return {{"loss", p.loss_shape(), widen(loss)},
-          {"per_position", p.position_shape, widen(row_loss)},
-          {"grad_input", p.input_shape, widen(grad)}};
+  return host::row_loss_outputs(p, row_loss, grad, divisor);
 }
 
 template std::vector<HostOutput> slace_on_host<float>(const LossCase&, const Problem&, int);
