@@ -38,13 +38,19 @@ LOSSORACLE_HD double sord_label_arg(const OrdinalCall& k, std::int64_t C, std::i
   return (-k.alpha) * d;
 }
 
-// q_c from the labels' statistics, rounded once to A. The exact label of a
-// finite exponent is positive however small: one that underflows is kept as
-// the smallest positive A, so that q_c log 0 stays -inf (not 0 * -inf = NaN).
+// A soft label q rounded once to A. An exact label that is positive however
+// small (`positive`) and underflows is kept as the smallest positive A, so
+// that q log 0 stays -inf (not 0 * -inf = NaN).
+template <class A>
+LOSSORACLE_HD A label_in(double q, bool positive) {
+  const A r = A(q);
+  return r == A(0) && positive ? std::numeric_limits<A>::denorm_min() : r;
+}
+
+// q_c from the labels' statistics: the label of a finite exponent is positive.
 template <class A>
 LOSSORACLE_HD A sord_label(const SoftmaxRow<double>& labels, double arg) {
-  const A q = A(labels.p(arg));
-  return q == A(0) && arg - arg == 0.0 ? std::numeric_limits<A>::denorm_min() : q;
+  return label_in<A>(labels.p(arg), arg - arg == 0.0);
 }
 
 // nats read in the call's base.
@@ -193,14 +199,12 @@ LOSSORACLE_HD OrdinalGroups ordinal_groups(const OrdinalCall& k, std::int64_t C,
   return g;
 }
 
-// Group h's soft label: 1 (acc_loss) or the table's binary64 label rounded
-// once, a positive label that underflows A kept positive (as sord's).
+// Group h's soft label: 1 (acc_loss) or the table's binary64 label.
 template <class A>
 LOSSORACLE_HD A ordinal_group_label(const OrdinalCall& k, std::int64_t C, std::int64_t y, std::int64_t h) {
   if (!k.labels) return A(1);
   const double q = k.labels[y * C + h];
-  const A r = A(q);
-  return r == A(0) && q > 0.0 ? std::numeric_limits<A>::denorm_min() : r;
+  return label_in<A>(q, q > 0.0);
 }
 
 // slace's group terms with no epsilon.
