@@ -80,7 +80,9 @@ OrdinalGroupTable ordinal_group_table(const Problem& p, const std::vector<double
   t.groups.assign(static_cast<std::size_t>(C * stride), 0);
   if (p.kind == Kind::slace_prox) t.labels.assign(static_cast<std::size_t>(C * C), 0.0);
   const std::vector<std::int64_t> n(counts.begin(), counts.end());
-  const long double ln_base = p.prox_log_base == 0.0 ? 1.0L : std::log(static_cast<long double>(p.prox_log_base));
+  const long double ln_base = p.prox_base == checks::LogBase::e     ? 1.0L
+                              : p.prox_base == checks::LogBase::two ? std::log(2.0L)
+                                                                    : std::log(10.0L);
   for (std::int64_t y = 0; y < C; ++y) {
     std::int32_t* out = t.groups.data() + y * stride;
     if (p.kind == Kind::acc_loss) {

@@ -8,12 +8,6 @@
 
 namespace lossoracle::cuda {
 
-namespace {
-
-double ln_of(checks::LogBase b) { return b == checks::LogBase::e ? 0.0 : std::log(b == checks::LogBase::two ? 2.0 : 10.0); }
-
-}  // namespace
-
 Problem ordinal_problem(const LossCase& c) {
   const bool prox = c.loss == "slace_prox";
   const checks::OrdinalArgs a =
@@ -32,8 +26,8 @@ Problem ordinal_problem(const LossCase& c) {
   p.reduction = a.reduction;
   p.alpha = a.alpha;
   p.use_logits = a.use_logits;
-  p.ln_base = ln_of(a.base);
-  p.prox_log_base = a.prox_base == checks::LogBase::e ? 0.0 : a.prox_base == checks::LogBase::two ? 2.0 : 10.0;
+  p.ln_base = a.base == checks::LogBase::e ? 0.0 : std::log(a.base == checks::LogBase::two ? 2.0 : 10.0);
+  p.prox_base = a.prox_base;
   return p;
 }
 

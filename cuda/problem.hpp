@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "checks/layout.hpp"
+#include "checks/log_base.hpp"
 #include "checks/reduction.hpp"
 #include "core/loss_case.hpp"
 #include "core/tensor.hpp"
@@ -72,7 +73,7 @@ struct Problem {
   double clamp_min = 0.0;  // misclass_b_as_published
   double ln_base = 0.0;  // the ordinal family: ln of the log base, 0 for base e
   bool has_distance = false;  // the ordinal family: a (C, C) distance matrix, not |i - y|
-  double prox_log_base = 0.0;  // slace_prox: the base of prox's logarithm, 2 or 10; 0 for e
+  checks::LogBase prox_base = checks::LogBase::e;  // slace_prox: the base of prox's logarithm
 
   std::int64_t positions() const { return outer * inner; }
   std::int64_t elements() const { return outer * classes * inner; }
