@@ -23,35 +23,6 @@
 
 namespace lossoracle::cuda_testing {
 
-inline std::vector<double> sord_term_scales(const LossCase& c, const std::string& output) {
-  if (output != "grad_input" || !c.params.boolean("use_logits")) return {};
-  const Tensor& in = *c.find("input");
-  const Tensor& target = *c.find("target");
-  const Tensor* dist = c.find("distance");
-  const Tensor* go = c.find("grad_output");
-  const std::int64_t N = in.shape[0], C = in.shape[1];
-  const double alpha = c.params.real("alpha");
-  const std::string red = c.params.text("reduction"), base = c.params.text("log_base");
-  const double ln_b = base == "e" ? 1.0 : std::log(base == "2" ? 2.0 : 10.0);
-  std::vector<double> s(in.values.size(), 0.0);
-  for (std::int64_t n = 0; n < N; ++n) {
-    const double* x = in.values.data() + n * C;
-    const auto y = static_cast<std::int64_t>(target.values[n]);
-    std::vector<double> p(x, x + C), q(C);
-    double m = -INFINITY, ps = 0, qm = -INFINITY, qs = 0;
-    for (double v : p) m = std::fmax(m, v);
-    for (double& v : p) ps += (v = std::exp(v - m));
-    for (std::int64_t i = 0; i < C; ++i)
-      qm = std::fmax(qm, q[i] = -alpha * (dist ? dist->values[y * C + i] : static_cast<double>(std::llabs(i - y))));
-    for (double& v : q) qs += (v = std::exp(v - qm));
-    double big = 0;
-    for (std::int64_t i = 0; i < C; ++i) big = std::max(big, p[i] / ps + q[i] / qs);
-    const double g = (go ? std::fabs(go->values[red == "none" ? n : 0]) : 1.0) / (red == "mean" ? N : 1) / ln_b;
-    for (std::int64_t i = 0; i < C; ++i) s[n * C + i] = std::isfinite(big) ? g * big : 0.0;
-  }
-  return s;
-}
-
 namespace ordinal_scales_detail {
 
 inline double ln_base_of(const std::string& base) { return base == "e" ? 1.0 : std::log(base == "2" ? 2.0 : 10.0); }
@@ -73,6 +44,29 @@ inline std::vector<double> softmax_of(const double* x, std::int64_t C) {
 }
 
 }  // namespace ordinal_scales_detail
+
+inline std::vector<double> sord_term_scales(const LossCase& c, const std::string& output) {
+  if (output != "grad_input" || !c.params.boolean("use_logits")) return {};
+  const Tensor& in = *c.find("input");
+  const Tensor& target = *c.find("target");
+  const Tensor* dist = c.find("distance");
+  const std::int64_t N = in.shape[0], C = in.shape[1];
+  const double alpha = c.params.real("alpha");
+  std::vector<double> s(in.values.size(), 0.0);
+  for (std::int64_t n = 0; n < N; ++n) {
+    const auto y = static_cast<std::int64_t>(target.values[n]);
+    const std::vector<double> p = ordinal_scales_detail::softmax_of(in.values.data() + n * C, C);
+    std::vector<double> q(C);
+    for (std::int64_t i = 0; i < C; ++i)
+      q[i] = -alpha * (dist ? dist->values[y * C + i] : static_cast<double>(std::llabs(i - y)));
+    q = ordinal_scales_detail::softmax_of(q.data(), C);
+    double big = 0;
+    for (std::int64_t i = 0; i < C; ++i) big = std::max(big, p[i] + q[i]);
+    const double g = ordinal_scales_detail::cotangent_of(c, n, N);
+    for (std::int64_t i = 0; i < C; ++i) s[n * C + i] = std::isfinite(big) ? g * big : 0.0;
+  }
+  return s;
+}
 
 inline std::vector<double> oll_term_scales(const LossCase& c, const std::string& output) {
   if (output != "grad_input" || !c.params.boolean("use_logits")) return {};
