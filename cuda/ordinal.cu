@@ -113,16 +113,7 @@ __global__ void __launch_bounds__(kBlock)
       // any is written, after which each class is read and written by its
       // own thread only (the gradient may overwrite x).
       auto v_at = [&](std::int64_t k) { return k < C ? oll_v(r, k, load_as<A>(xr + k), oll_weight(call, C, y, k)) : A(0); };
-      for (std::int64_t tile = 0; tile < tiles; ++tile) {
-        const A total = block_merge(v_at(tile * kBlock + threadIdx.x), buf, Sum<A>{});
-        if (threadIdx.x == 0) v_before[tile] = v_after[tile] = total;
-      }
-      __syncthreads();
-      if (threadIdx.x == 0) {
-        carry_before(v_before, tiles);
-        carry_after(v_after, tiles);
-      }
-      __syncthreads();
+      tile_carries(tiles, buf, v_before, v_after, v_at);
       const double w_top = r.top < C ? oll_weight(call, C, y, r.top) : 0.0;
       for (std::int64_t tile = 0; tile < tiles; ++tile) {
         const std::int64_t k = tile * kBlock + threadIdx.x;

@@ -49,6 +49,23 @@ __device__ void carry_after(A* v, std::int64_t tiles) {
   }
 }
 
+// Each tile's total of value(tile * kBlock + thread) by the fixed tree, then
+// before[t] = the totals of the tiles before t, after[t] = of those after
+// it (carry_before / carry_after).
+template <class A, class Value>
+__device__ void tile_carries(std::int64_t tiles, A* buf, A* before, A* after, Value value) {
+  for (std::int64_t tile = 0; tile < tiles; ++tile) {
+    const A total = block_merge(value(tile * kBlock + threadIdx.x), buf, Sum<A>{});
+    if (threadIdx.x == 0) before[tile] = after[tile] = total;
+  }
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    carry_before(before, tiles);
+    carry_after(after, tiles);
+  }
+  __syncthreads();
+}
+
 // A row whose classes fall in H groups ordered by distance to the target
 // (slace, acc_loss, slace_prox), thread i holding group tile * kBlock + i.
 // Phase A: each tile's mass (`mass(h)`) and the tiles' carries. Phase B:
@@ -68,16 +85,7 @@ __device__ A grouped_row(std::int64_t H, std::int64_t max_tiles, A* buf, A* carr
   const std::int64_t tiles = (H + kBlock - 1) / kBlock;
   auto mass_at = [&](std::int64_t h) { return h < H ? mass(h) : A(0); };
 
-  for (std::int64_t tile = 0; tile < tiles; ++tile) {
-    const A m = block_merge(mass_at(tile * kBlock + threadIdx.x), buf, Sum<A>{});
-    if (threadIdx.x == 0) mass_before[tile] = mass_after[tile] = m;
-  }
-  __syncthreads();
-  if (threadIdx.x == 0) {
-    carry_before(mass_before, tiles);
-    carry_after(mass_after, tiles);
-  }
-  __syncthreads();
+  tile_carries(tiles, buf, mass_before, mass_after, mass_at);
 
   using Terms_ = decltype(terms(std::int64_t(0), A(0), A(0)));
   auto terms_of = [&](std::int64_t tile) {
